@@ -1,0 +1,24 @@
+"""DeepStyle's engine: neural style transfer by optimisation (Gatys, Ecker & Bethge, 2015).
+
+Public API::
+
+    from style_core import StyleConfig, stylize
+    for progress in stylize("photo.jpg", "starry-night", StyleConfig(size=512)):
+        if progress.done:
+            progress.image.save("out.png")
+
+Importing this package does no work (weights load on first use) and never imports gradio.
+"""
+
+from . import presets
+from .config import ConfigError, StyleConfig
+from .devices import DeviceError, resolve_device
+from .image_io import ImageError, load_image, save_png
+from .optimize import Progress, plan_scales, stylize
+from .presets import PresetError
+from .weights import WeightsError
+
+__all__ = [
+    "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "StyleConfig", "WeightsError",
+    "load_image", "plan_scales", "presets", "resolve_device", "save_png", "stylize",
+]

@@ -1,0 +1,117 @@
+"""StyleConfig: every setting of a style-transfer run, its default, and its validation.
+
+This is the one source of defaults: the CLI builds its options from these fields and
+the app's controls take their initial values from ``StyleConfig()``. Defaults are the
+fast configuration that ``bench/bench_speed.py`` backs (see the README's figures).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Layer names follow the paper: reluB_C is the ReLU after conv C of block B.
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYERS = ("relu4_2",)
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise")
+POOLINGS = ("max", "avg")
+DEVICES = ("auto", "cuda", "mps", "cpu")
+PRECISIONS = ("auto", "fp32", "bf16")
+PRESERVE_COLORS = ("none", "luminance", "match")
+
+MIN_SIZE = 32
+MAX_SIZE = 4096
+
+
+class ConfigError(ValueError):
+    """A setting is out of range or not one of its allowed values."""
+
+
+def _field(default: Any, help: str) -> Any:
+    # The help text lives in metadata so that the CLI's --help shows it.
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class StyleConfig:
+    """Settings of one run. Sizes are pixels of the long side of an image."""
+
+    size: int = _field(512, "long side of the result, px")
+    steps: int = _field(200, "optimiser steps over all scales together")
+    style_weight: float = _field(10.0, "style strength: weight of the style loss against the content loss")
+    content_weight: float = _field(1.0, "weight of the content loss")
+    tv_weight: float = _field(1.0, "total-variation smoothing; 0 turns it off")
+    style_scale: float = _field(1.0, "style image size relative to the result: bigger, bigger brush strokes")
+    style_blend: tuple[float, ...] = _field((), "weight of each style image; empty: equal weights")
+    content_layers: tuple[str, ...] = _field(CONTENT_LAYERS, "VGG-19 layers whose response is kept")
+    style_layers: tuple[str, ...] = _field(STYLE_LAYERS, "VGG-19 layers whose Gram matrices are matched")
+    style_layer_weights: tuple[float, ...] = _field((), "weight of each style layer; empty: equal weights")
+    preserve_color: str = _field("none", "luminance: keep the photo's colours; match: recolour the style first")
+    init: str = _field("content", "start from the photo or from noise")
+    seed: int = _field(0, "seed of the noise init; the same seed gives the same image on the CPU")
+    optimizer: str = _field("lbfgs", "L-BFGS (fast, default) or Adam")
+    learning_rate: float = _field(0.02, "Adam's step size (pixels are in [0, 1])")
+    pooling: str = _field("avg", "VGG pooling; average pooling gives smoother pictures (Gatys et al.)")
+    scales: int = _field(0, "number of coarse-to-fine scales; 0: from the size")
+    min_scale_size: int = _field(160, "long side of the coarsest scale, px, when scales is 0")
+    preview_every: int = _field(10, "attach a preview image every this many steps (and at the end)")
+    max_seconds: float = _field(0.0, "wall-clock cap on the optimisation, s; 0: none")
+    device: str = _field("auto", "auto picks cuda, then mps, then cpu")
+    precision: str = _field("auto", "auto: bf16 autocast where it is fast (CPU with AVX-512 BF16, CUDA)")
+    weights: str = _field("caffe", "caffe (embedded), a local weights file, or hub:<repo id>")
+
+    def __post_init__(self) -> None:
+        _check_int("size", self.size, MIN_SIZE, MAX_SIZE)
+        _check_int("steps", self.steps, 1, 100_000)
+        _check_int("scales", self.scales, 0, 8)
+        _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
+        _check_int("preview_every", self.preview_every, 1, 100_000)
+        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds"):
+            _check_number(name, getattr(self, name), 0.0, 1e12)
+        _check_number("style_scale", self.style_scale, 0.1, 4.0)
+        _check_number("learning_rate", self.learning_rate, 1e-6, 10.0)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("init", self.init, INITS)
+        _check_choice("pooling", self.pooling, POOLINGS)
+        _check_choice("device", self.device, DEVICES)
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_choice("preserve_color", self.preserve_color, PRESERVE_COLORS)
+        if not self.content_layers or not self.style_layers:
+            raise ConfigError("content_layers and style_layers must each name at least one layer")
+        if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
+            raise ConfigError(
+                f"style_layer_weights needs one weight per style layer ({len(self.style_layers)}), "
+                f"but got {len(self.style_layer_weights)}"
+            )
+        if any(w < 0 for w in self.style_blend + self.style_layer_weights):
+            raise ConfigError("style_blend and style_layer_weights must not be negative")
+        if self.style_blend and sum(self.style_blend) <= 0:
+            raise ConfigError("style_blend must have at least one positive weight")
+
+    def replace(self, **changes: Any) -> StyleConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer, but got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, but got {value}")
+
+
+def _check_number(name: str, value: Any, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ConfigError(f"{name} must be a number, but got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, but got {value:g}")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, but got {value!r}")
+
+

@@ -1,0 +1,49 @@
+"""Which device a run uses and at what precision."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from .config import DEVICES
+
+
+class DeviceError(ValueError):
+    """The requested device does not exist on this machine."""
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA, then Apple MPS, then the CPU; a named device must be present."""
+    if name not in DEVICES:
+        raise DeviceError(f"device must be one of {', '.join(DEVICES)}, but got {name!r}")
+    cuda = torch.cuda.is_available()
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if name == "auto":
+        name = "cuda" if cuda else "mps" if mps else "cpu"
+    if (name == "cuda" and not cuda) or (name == "mps" and not mps):
+        raise DeviceError(f"device {name!r} was requested, but this machine has none")
+    if name == "cuda":
+        # TF32 for the convolutions: no visible change to the picture, several times faster.
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    return torch.device(name)
+
+
+def uses_bf16(device: torch.device, precision: str) -> bool:
+    """Whether convolutions run in bfloat16: on CUDA, and on CPUs with native BF16 (AVX-512 BF16/AMX)."""
+    if precision != "auto":
+        return precision == "bf16"
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def autocast(device: torch.device, precision: str):
+    """Autocast context for the VGG forward pass (losses and Gram matrices stay float32)."""
+    if not uses_bf16(device, precision):
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)

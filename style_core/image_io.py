@@ -1,0 +1,142 @@
+"""The only place PIL images meet tensors: load, validate, orient, convert, resize, save.
+
+Tensors are ``(1, 3, H, W)`` float RGB in [0, 1].
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
+MIN_SIDE = 16  # VGG-19 needs this much to reach relu5_1
+MAX_ASPECT = 10.0
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+
+ImageSource = Union[str, Path, bytes, Image.Image]
+
+
+class ImageError(ValueError):
+    """An input that is not a usable image; the message says what is wrong."""
+
+
+def load_image(source: ImageSource, name: str = "image") -> Image.Image:
+    """Open a path, bytes or PIL image as an upright RGB image, or raise ImageError."""
+    if isinstance(source, Image.Image):
+        image = source
+    else:
+        image = _open(source, name)
+    image = _oriented(image, name)
+    image = to_rgb(image)
+    _check_shape(image, name)
+    return image
+
+
+def _open(source: str | Path | bytes, name: str) -> Image.Image:
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{name}: file not found: {path}")
+        data = path.read_bytes()
+    else:
+        data = bytes(source)
+    if not data:
+        raise ImageError(f"{name}: the file is empty")
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
+        raise ImageError(f"{name}: SVG is a vector format; export it as PNG or JPEG")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            _check_pixels(image.size, name)
+            if image.format not in FORMATS:
+                raise ImageError(f"{name}: {image.format} images are not supported; use one of {', '.join(FORMATS)}")
+            image.load()
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        if isinstance(exc, UnidentifiedImageError):
+            raise ImageError(f"{name}: not an image, or a format that is not supported (use one of {', '.join(FORMATS)})") from None
+        raise ImageError(f"{name}: image is too large (over {MAX_PIXELS // 1_000_000} megapixels)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError(f"{name}: the image file is truncated or corrupt ({exc})") from None
+    return image
+
+
+def _check_pixels(size: tuple[int, int], name: str) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{name}: image is {width}×{height} px, over the limit of {MAX_PIXELS // 1_000_000} megapixels")
+
+
+def _oriented(image: Image.Image, name: str) -> Image.Image:
+    _check_pixels(image.size, name)
+    if getattr(image, "is_animated", False):
+        image.seek(0)  # animated GIF/WebP: the first frame
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block: keep the pixels as stored
+        return image
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any PIL mode as 8-bit RGB; transparency is composited on white."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(array / peak * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _check_shape(image: Image.Image, name: str) -> None:
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"{name}: image is {width}×{height} px; each side must be at least {MIN_SIDE} px")
+    if max(width, height) / min(width, height) > MAX_ASPECT:
+        raise ImageError(f"{name}: image is {width}×{height} px; the long side may be at most {MAX_ASPECT:g}× the short side")
+
+
+def fit_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(width, height) with the given long side and the same aspect ratio."""
+    width, height = size
+    scale = long_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Resize with Lanczos (antialiased when shrinking)."""
+    return image if image.size == size else image.resize(size, Image.Resampling.LANCZOS)
+
+
+def to_tensor(image: Image.Image, device: torch.device | str = "cpu") -> torch.Tensor:
+    array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous().to(device)
+
+
+def to_pil(tensor: torch.Tensor) -> Image.Image:
+    """The 8-bit image the user sees: clamped to [0, 1] and rounded."""
+    array = tensor.detach()[0].float().clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).cpu().numpy()
+    return Image.fromarray(array, "RGB")
+
+
+def save_png(image: Image.Image, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
+    """Write a PNG, with ``metadata`` (e.g. the settings used) as text chunks."""
+    info = PngImagePlugin.PngInfo()
+    for key, value in (metadata or {}).items():
+        info.add_text(key, value)
+    path = Path(path)
+    image.save(path, format="PNG", pnginfo=info)
+    return path

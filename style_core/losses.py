@@ -1,0 +1,51 @@
+"""Loss terms of the Gatys et al. (2015) objective, as pure functions.
+
+Features are ``(N, C, H, W)``; Gram matrices ``(N, C, C)``.
+
+Departure from Gatys et al.: each term is *relative* (squared error divided by the target's
+squared norm), so every layer starts near 1 whatever its activation scale, the style
+strength means the same at every image size, and the total loss is O(1), which keeps the
+first L-BFGS steps from being vanishingly small (see ENGINE_NOTES: the 0-255 trap).
+"""
+
+from __future__ import annotations
+
+import torch
+
+EPS = 1e-8
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """``F Fᵀ / (H·W)`` per image: (N, C, H, W) -> (N, C, C), in float32."""
+    n, c, h, w = features.shape
+    flat = features.reshape(n, c, h * w).float()
+    return flat @ flat.transpose(1, 2) / (h * w)
+
+
+def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``‖value − target‖² / ‖target‖²``, a scalar."""
+    value, target = value.float(), target.float()
+    return (value - target).pow(2).sum() / (target.pow(2).sum() + EPS)
+
+
+def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Relative squared error of one layer's response (Gatys et al. eq. 1, normalised)."""
+    return relative_error(features, target)
+
+
+def style_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor:
+    """Relative squared error of one layer's Gram matrix (Gatys et al. eq. 3, normalised)."""
+    return relative_error(gram_matrix(features), target_gram)
+
+
+def total_variation(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of neighbouring pixels, (N, C, H, W) -> scalar."""
+    dx = image[..., :, 1:] - image[..., :, :-1]
+    dy = image[..., 1:, :] - image[..., :-1, :]
+    return dx.pow(2).mean() + dy.pow(2).mean()
+
+
+def blend_grams(grams: list[torch.Tensor], weights: list[float]) -> torch.Tensor:
+    """Weighted average of several style images' Gram matrices (style blending)."""
+    total = sum(weights)
+    return sum(g * (w / total) for g, w in zip(grams, weights))
