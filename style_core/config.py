@@ -22,6 +22,14 @@ DEVICES = ("auto", "cuda", "mps", "cpu")
 PRECISIONS = ("auto", "fp32", "bf16")
 PRESERVE_COLORS = ("none", "luminance", "match")
 
+# Names of the outputs of torchvision's vgg19().features, in order (features.VGG19_LAYERS indexes them).
+BLOCK_CONVS = (2, 2, 4, 4, 4)  # convs per block of VGG-19
+LAYER_NAMES = tuple(
+    name
+    for block, convs in enumerate(BLOCK_CONVS, 1)
+    for name in [n for c in range(1, convs + 1) for n in (f"conv{block}_{c}", f"relu{block}_{c}")] + [f"pool{block}"]
+)
+
 MIN_SIZE = 32
 MAX_SIZE = 4096
 
@@ -81,6 +89,9 @@ class StyleConfig:
         _check_choice("preserve_color", self.preserve_color, PRESERVE_COLORS)
         if not self.content_layers or not self.style_layers:
             raise ConfigError("content_layers and style_layers must each name at least one layer")
+        for name in self.content_layers + self.style_layers:
+            if name not in LAYER_NAMES:
+                raise ConfigError(f"unknown VGG-19 layer {name!r}; layers are named like relu4_2 (one of {', '.join(LAYER_NAMES)})")
         if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
             raise ConfigError(
                 f"style_layer_weights needs one weight per style layer ({len(self.style_layers)}), "

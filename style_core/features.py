@@ -11,20 +11,11 @@ import threading
 import torch
 from torch import nn
 
-from .weights import BLOCK_CONVS, ConvParams, Preprocess, WeightsError, load_weights
+from .config import LAYER_NAMES
+from .weights import ConvParams, Preprocess, WeightsError, load_weights
 
 
-def _layer_table() -> dict[str, int]:
-    # The paper's names for the modules of torchvision's vgg19().features, in order.
-    names: list[str] = []
-    for block, convs in enumerate(BLOCK_CONVS, 1):
-        for conv in range(1, convs + 1):
-            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
-        names.append(f"pool{block}")
-    return {name: index for index, name in enumerate(names)}
-
-
-VGG19_LAYERS: dict[str, int] = _layer_table()  # e.g. relu4_2 -> 22
+VGG19_LAYERS: dict[str, int] = {name: index for index, name in enumerate(LAYER_NAMES)}  # relu4_2 -> 22
 
 
 class VGGFeatures(nn.Module):
@@ -63,20 +54,12 @@ class VGGFeatures(nn.Module):
         return out
 
 
-def check_layers(names: tuple[str, ...]) -> None:
-    """Raise ValueError naming the first layer that VGG-19 does not have."""
-    for name in names:
-        if name not in VGG19_LAYERS:
-            raise ValueError(f"unknown VGG-19 layer {name!r}; layers are named like relu4_2, one of {', '.join(VGG19_LAYERS)}")
-
-
 _CACHE: dict[tuple, VGGFeatures] = {}
 _CACHE_LOCK = threading.Lock()
 
 
 def get_extractor(weights: str, device: torch.device, pooling: str, layers: tuple[str, ...]) -> VGGFeatures:
     """The extractor for these settings, built once per process and reused (thread-safe)."""
-    check_layers(layers)
     depth = max(VGG19_LAYERS[name] for name in layers)
     key = (weights, str(device), pooling, depth)
     with _CACHE_LOCK:

@@ -73,7 +73,7 @@ def _open(source: str | Path | bytes, name: str) -> Image.Image:
 def _check_pixels(size: tuple[int, int], name: str) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{name}: image is {width}×{height} px, over the limit of {MAX_PIXELS // 1_000_000} megapixels")
+        raise ImageError(f"{name}: image is too large ({width}×{height} px; the limit is {MAX_PIXELS // 1_000_000} megapixels)")
 
 
 def _oriented(image: Image.Image, name: str) -> Image.Image:

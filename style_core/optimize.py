@@ -55,9 +55,15 @@ STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.55, 0.3, 0.15), 4: (0.45, 0.25, 0
 
 def plan_scales(content_size: tuple[int, int], config: StyleConfig) -> list[Stage]:
     """Coarse-to-fine sizes (each twice the previous) and the steps to run at each."""
+    if min(image_io.fit_size(content_size, config.size)) < image_io.MIN_SIDE:
+        width, height = content_size
+        raise ValueError(f"size {config.size} is too small for a {width}×{height} image: "
+                         f"its short side would be under {image_io.MIN_SIDE} px")
     count = config.scales or max(1, 1 + int(math.log2(config.size / config.min_scale_size) + 1e-9))
-    count = min(count, 4, max(1, 1 + int(math.log2(config.size / image_io.MIN_SIDE / 4))))
-    long_sides = [max(round(config.size / 2 ** (count - 1 - i)), 1) for i in range(count)]
+    count = min(count, len(STEP_SHARES))
+    while count > 1 and min(image_io.fit_size(content_size, config.size // 2 ** (count - 1))) < image_io.MIN_SIDE:
+        count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
+    long_sides = [round(config.size / 2 ** (count - 1 - i)) for i in range(count)]
     shares = STEP_SHARES[count]
     steps = [max(1, round(config.steps * share)) for share in shares]
     steps[-1] = max(1, config.steps - sum(steps[:-1]))

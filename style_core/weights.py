@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from .config import BLOCK_CONVS
+
 CAFFE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
-# Convs per block of VGG-19; conv (block, index) pairs in network order.
-BLOCK_CONVS = (2, 2, 4, 4, 4)
 CONV_NAMES = tuple(f"block{b}_conv{c}" for b, n in enumerate(BLOCK_CONVS, 1) for c in range(1, n + 1))
 
 

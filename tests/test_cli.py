@@ -1,0 +1,56 @@
+import json
+import subprocess
+import sys
+
+from PIL import Image
+
+from conftest import ROOT, SHARED, photo
+from style_core.cli import main
+
+
+def test_cli_writes_png_of_requested_long_side_with_settings(tmp_path, capsys):
+    out = tmp_path / "out.png"
+    code = main(["--content", str(SHARED / "photos" / "golden-gate.jpg"), "--style", "starry-night",
+                 "--size", "64", "--steps", "4", "--seed", "1", "--preserve-color", "--output", str(out)])
+    assert code == 0
+    image = Image.open(out)
+    assert image.size == (64, 48)  # 979×734 photo, long side 64
+    settings = json.loads(image.text["deepstyle"])
+    assert settings["steps"] == 4 and settings["preserve_color"] == "luminance" and settings["styles"] == ["starry-night"]
+    assert "step" in capsys.readouterr().err  # the tqdm bar
+
+
+def test_cli_blends_two_styles(tmp_path):
+    photo().save(tmp_path / "p.png")
+    out = tmp_path / "out.png"
+    assert main(["--content", str(tmp_path / "p.png"), "--style", "the-scream", "--style", "composition-vii",
+                 "--blend", "0.7", "0.3", "--size", "48", "--steps", "2", "--output", str(out)]) == 0
+    assert Image.open(out).size == (48, 36)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "style_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    cases = [
+        (["--content", str(bad), "--style", "starry-night"], "not an image"),
+        (["--content", str(SHARED / "photos" / "tubingen.jpg"), "--style", "starry-nite"], "did you mean 'starry-night'"),
+        (["--content", str(SHARED / "photos" / "tubingen.jpg"), "--style", "the-scream", "--size", "5"], "size must be between"),
+    ]
+    for args, message in cases:
+        result = _run(*args, "--output", str(tmp_path / "o.png"))
+        assert result.returncode == 2, result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1 and message in lines[0], result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_help_documents_every_option():
+    result = _run("--help")
+    assert result.returncode == 0
+    for option in ("--content", "--style", "--size", "--steps", "--seed", "--preserve-color", "--device", "--output",
+                   "--style-weight", "--style-scale", "--tv-weight", "--pooling", "--blend", "--init", "--optimizer"):
+        assert option in result.stdout

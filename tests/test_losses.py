@@ -1,0 +1,47 @@
+import torch
+
+from style_core.losses import blend_grams, content_loss, gram_matrix, relative_error, style_loss, total_variation
+
+
+def test_gram_of_ones_is_one_everywhere():
+    # F Fᵀ of ones is H·W in every entry; we divide by H·W.
+    gram = gram_matrix(torch.ones(1, 3, 4, 5))
+    torch.testing.assert_close(gram, torch.ones(1, 3, 3))
+
+
+def test_gram_hand_computed():
+    features = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])  # (1, 2, 1, 2)
+    expected = torch.tensor([[[5.0, 11.0], [11.0, 25.0]]]) / 2
+    torch.testing.assert_close(gram_matrix(features), expected)
+
+
+def test_gram_is_size_independent_for_tiled_features():
+    tile = torch.randn(1, 8, 6, 6, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(gram_matrix(tile), gram_matrix(tile.repeat(1, 1, 3, 2)), rtol=1e-4, atol=1e-5)
+
+
+def test_relative_error_values():
+    target = torch.tensor([3.0, 4.0])  # norm² 25
+    assert float(relative_error(target, target)) == 0.0
+    torch.testing.assert_close(relative_error(torch.zeros(2), target), torch.tensor(1.0))
+    torch.testing.assert_close(relative_error(torch.tensor([3.0, 9.0]), target), torch.tensor(1.0))
+
+
+def test_content_and_style_loss_zero_at_target():
+    features = torch.rand(1, 4, 5, 5, generator=torch.Generator().manual_seed(1))
+    assert float(content_loss(features, features)) == 0.0
+    assert float(style_loss(features, gram_matrix(features))) == 0.0
+    # Doubling the features quadruples the Gram: relative error (4-1)² = 9.
+    torch.testing.assert_close(style_loss(2 * features, gram_matrix(features)), torch.tensor(9.0), rtol=1e-4, atol=1e-5)
+
+
+def test_total_variation():
+    assert float(total_variation(torch.full((1, 3, 8, 8), 0.7))) == 0.0
+    checker = (torch.arange(4).view(1, 4) + torch.arange(4).view(4, 1)) % 2
+    # Every horizontal and vertical neighbour differs by 1: mean of squares 1 + 1.
+    torch.testing.assert_close(total_variation(checker.float().view(1, 1, 4, 4)), torch.tensor(2.0))
+
+
+def test_blend_grams_is_weighted_mean():
+    a, b = torch.ones(1, 2, 2), torch.zeros(1, 2, 2)
+    torch.testing.assert_close(blend_grams([a, b], [3.0, 1.0]), torch.full((1, 2, 2), 0.75))

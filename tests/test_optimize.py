@@ -1,0 +1,141 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import SHARED, photo, stripes
+from style_core import StyleConfig, load_image, plan_scales, stylize
+from style_core.features import get_extractor
+from style_core.losses import content_loss, gram_matrix, style_loss
+
+SMALL = StyleConfig(size=80, steps=30, preview_every=5, precision="fp32")
+
+
+def _final(progresses):
+    return [p for p in progresses if p.done][-1]
+
+
+def _distances(image: Image.Image, content: Image.Image, style: Image.Image) -> tuple[float, float]:
+    extractor = get_extractor("caffe", torch.device("cpu"), "avg", SMALL.content_layers + SMALL.style_layers)
+    to = lambda im: torch.from_numpy(np.asarray(im.resize(image.size), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        ours = extractor(to(image), SMALL.content_layers + SMALL.style_layers)
+        target_c = extractor(to(content), SMALL.content_layers)
+        target_s = extractor(to(style), SMALL.style_layers)
+        c = float(content_loss(ours["relu4_2"], target_c["relu4_2"]))
+        s = sum(float(style_loss(ours[k], gram_matrix(target_s[k]))) for k in SMALL.style_layers) / 5
+    return c, s
+
+
+def test_short_run_lowers_style_loss_a_lot_and_keeps_content():
+    # The paper's pair at 96 px: measured here style 0.88 -> 0.06, content 0 -> 0.49.
+    content = load_image(SHARED / "photos" / "tubingen.jpg").resize((96, 72))
+    style = load_image(SHARED / "presets" / "starry-night.jpg").resize((96, 76))
+    result = _final(stylize(content, style, SMALL.replace(size=96))).image
+    c0, s0 = _distances(content, content, style)
+    c1, s1 = _distances(result, content, style)
+    assert s1 < s0 / 8, (s0, s1)
+    assert c1 < 0.7, c1  # the photo's structure survives
+    # and the result is far closer to the photo than a noise image is
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 255, (72, 96, 3), dtype=np.uint8))
+    assert c1 < _distances(noise, content, style)[0] / 2
+
+
+def test_generator_yields_every_step_previews_and_a_final_image():
+    records = list(stylize(photo(80, 60), stripes(), SMALL))
+    steps = [p.step for p in records if not p.done]
+    assert steps == list(range(1, 31))
+    previews = [p for p in records if p.image is not None and not p.done]
+    assert len(previews) >= 6  # step 1 and every 5th
+    final = records[-1]
+    assert final.done and final.image.size == (80, 60) and final.eta == 0.0
+    assert all(a.elapsed <= b.elapsed for a, b in zip(records, records[1:]))
+
+
+def test_multiscale_plan_and_requested_size():
+    config = StyleConfig(size=128, steps=12, scales=3, min_scale_size=32, preview_every=4, precision="fp32")
+    stages = plan_scales((200, 150), config)
+    assert [s.size for s in stages] == [(32, 24), (64, 48), (128, 96)]
+    assert sum(s.steps for s in stages) == 12
+    records = list(stylize(photo(200, 150), stripes(), config))
+    assert {p.scale for p in records} == {1, 2, 3}
+    assert {p.size for p in records if not p.done} == {s.size for s in stages}
+    assert records[-1].image.size == (128, 96)
+    assert [s.size for s in plan_scales((1000, 200), config)] == [(128, 26)]  # coarser would be < 16 px high
+    with pytest.raises(ValueError, match="too small for a 2000×200 image"):
+        plan_scales((2000, 200), config)
+
+
+def test_default_plan_for_512_is_coarse_to_fine():
+    stages = plan_scales((979, 734), StyleConfig())
+    assert [max(s.size) for s in stages][-1] == 512
+    assert len(stages) >= 2 and stages[0].steps > stages[-1].steps
+
+
+def test_closing_the_generator_stops_at_once():
+    run = stylize(photo(80, 60), stripes(), SMALL.replace(steps=1000))
+    first = next(run)
+    assert first.step == 1 and first.image is not None
+    run.close()
+    with pytest.raises(StopIteration):
+        next(run)
+
+
+def test_same_seed_same_image_on_cpu():
+    config = SMALL.replace(steps=8, init="noise", seed=7)
+    a = _final(stylize(photo(), stripes(), config)).image
+    b = _final(stylize(photo(), stripes(), config)).image
+    c = _final(stylize(photo(), stripes(), config.replace(seed=8))).image
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+def test_time_cap_ends_early_with_a_full_size_image():
+    records = list(stylize(photo(200, 150), stripes(), SMALL.replace(size=96, steps=10_000, max_seconds=1.0)))
+    assert records[-1].done and records[-1].step < 10_000
+    assert records[-1].image.size == (96, 72)
+
+
+def test_style_blend_and_adam_and_noise_run():
+    config = SMALL.replace(steps=6, optimizer="adam", init="noise", style_blend=(3.0, 1.0))
+    final = _final(stylize(photo(), [stripes(), photo(seed=5)], config))
+    assert final.image.size == (80, 60) and np.isfinite(final.loss)
+
+
+def test_preserve_color_luminance_keeps_the_photos_hue():
+    content = Image.new("RGB", (64, 64), (40, 160, 60))  # green
+    config = SMALL.replace(size=64, steps=10, preserve_color="luminance")
+    result = np.asarray(_final(stylize(content, stripes(), config)).image, dtype=float)
+    r, g, b = result.reshape(-1, 3).mean(0)
+    assert g > r and g > b
+
+
+def test_preserve_color_match_recolours_the_style():
+    from style_core.color import match_colors
+
+    matched = np.asarray(match_colors(stripes(), Image.new("RGB", (32, 32), (40, 160, 60))), dtype=float)
+    np.testing.assert_allclose(matched.reshape(-1, 3).mean(0), [40, 160, 60], atol=2)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"size": 10}, "size must be between 32 and 4096"),
+    ({"optimizer": "sgd"}, "optimizer must be one of lbfgs, adam"),
+    ({"style_layers": ("relu9_9",)}, "unknown VGG-19 layer 'relu9_9'"),
+    ({"style_layer_weights": (1.0,)}, "one weight per style layer"),
+    ({"device": "tpu"}, "device must be one of auto, cuda, mps, cpu"),
+])
+def test_bad_settings_are_clear(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        list(stylize(photo(), stripes(), SMALL.replace(**kwargs)))
+
+
+def test_missing_device_is_clear():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="device 'cuda' was requested, but this machine has none"):
+        list(stylize(photo(), stripes(), SMALL.replace(device="cuda")))
+
+
+def test_preset_id_is_accepted_as_style():
+    final = _final(stylize(photo(), "composition-vii", SMALL.replace(steps=2)))
+    assert final.image.size == (80, 60)
