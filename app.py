@@ -189,12 +189,12 @@ def build_demo() -> gr.Blocks:
                     run = gr.Button("Paint", variant="primary", elem_id="run")
                     stop = gr.Button("Stop", variant="stop", elem_id="stop")
             with gr.Column(scale=1, min_width=300):
-                out = gr.Image(label="Painting", type="pil", format="png", elem_id="out", interactive=False,
+                out = gr.Image(label="Painting", type="pil", format="png", elem_id="out", interactive=False, height=480,
                                buttons=["download", "fullscreen"])
                 status = gr.Textbox(label="Progress", elem_id="status", interactive=False, lines=1)
                 download = gr.File(label="Full-size PNG (settings inside)", elem_id="download")
                 compare = gr.ImageSlider(label="Before / after", elem_id="compare", type="pil", interactive=False)
-                timelapse = gr.Image(label="Timelapse", type="filepath", elem_id="timelapse", interactive=False)
+                timelapse = gr.Image(label="Timelapse", type="filepath", elem_id="timelapse", interactive=False, height=320)
         gr.Markdown(_credits(styles), elem_id="credits")
 
         record = gr.State()

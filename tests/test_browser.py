@@ -1,0 +1,78 @@
+"""The page in a real headless Chromium (Debian's chromium, driven by playwright)."""
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from appserver import serve
+from conftest import ROOT, SHARED
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("DEEPSTYLE_ARTIFACTS", ROOT / "artifacts"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # chromium writes ~/.config and ~/.cache
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        yield page
+        browser.close()
+
+
+def _set_number(page, elem_id: str, value: int) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
+    with serve(tmp_path) as url:
+        page.goto(url)
+        page.locator("#gallery img[alt^='Composition VII']").click()
+        page.wait_for_function("document.querySelector('#preset input').value.includes('Composition VII')")
+        page.locator("#content input[type=file]").set_input_files(str(SHARED / "photos" / "tubingen.jpg"))
+        page.get_by_text("Advanced").click()
+        _set_number(page, "size", 128)
+        _set_number(page, "steps", 400)
+        page.locator("#run").click()
+        sources = []
+        deadline = time.monotonic() + 90
+        while len(set(sources)) < 3 and time.monotonic() < deadline:
+            src = page.locator("#out img").first.get_attribute("src") if page.locator("#out img").count() else None
+            if src and (not sources or src != sources[-1]):
+                sources.append(src)
+            time.sleep(0.2)
+        assert len(set(sources)) >= 3, sources  # the picture changed at least twice
+        page.locator("#stop").click()
+        time.sleep(2)
+        status = page.locator("#status textarea").input_value()
+        assert "Step" in status and not status.startswith("Done")
+        assert page.locator("#out img").count() == 1  # Stop keeps the last picture
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-run-stopped.png"), full_page=True)
+        assert "Wassily Kandinsky" in page.locator("#credits").inner_text()
+
+
+def test_phone_width_layout_has_no_horizontal_scroll(page, tmp_path):
+    with serve(tmp_path) as url:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(url)
+        page.locator("#run").wait_for()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-phone.png"), full_page=True)
