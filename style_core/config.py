@@ -64,6 +64,9 @@ class StyleConfig:
     learning_rate: float = _field(0.02, "Adam's step size (pixels are in [0, 1])")
     pooling: str = _field("avg", "VGG pooling; average pooling gives smoother pictures (Gatys et al.)")
     scales: int = _field(0, "number of coarse-to-fine scales; 0: from the size")
+    coarse_content_boost: float = _field(
+        2.0, "content weight multiplier per scale below the finest: at low resolution style overwhelms content")
+    detail_transfer: float = _field(1.0, "share of the photo's fine detail added when moving to a finer scale")
     min_scale_size: int = _field(160, "long side of the coarsest scale, px, when scales is 0")
     preview_every: int = _field(10, "attach a preview image every this many steps (and at the end)")
     max_seconds: float = _field(0.0, "wall-clock cap on the optimisation, s; 0: none")
@@ -77,7 +80,8 @@ class StyleConfig:
         _check_int("scales", self.scales, 0, 8)
         _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
         _check_int("preview_every", self.preview_every, 1, 100_000)
-        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds"):
+        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "coarse_content_boost",
+                     "detail_transfer"):
             _check_number(name, getattr(self, name), 0.0, 1e12)
         _check_number("style_scale", self.style_scale, 0.1, 4.0)
         _check_number("learning_rate", self.learning_rate, 1e-6, 10.0)

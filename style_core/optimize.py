@@ -104,7 +104,9 @@ def stylize(
     canvas = None
     try:
         for index, stage in enumerate(stages):
-            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device)
+            content_weight = config.content_weight * config.coarse_content_boost ** (len(stages) - 1 - index)
+            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
+                                   content_weight)
             canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
@@ -142,8 +144,10 @@ class _Objective:
     """The loss at one scale: content targets, blended style Grams, weights."""
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
-                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device):
+                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
+                 content_weight: float):
         self.extractor, self.config, self.device = extractor, config, device
+        self.content_weight = content_weight
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         style_long_side = max(image_io.MIN_SIDE, round(max(size) * config.style_scale))
         layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
@@ -170,7 +174,7 @@ class _Objective:
         feats = self._features(canvas, config.content_layers + config.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
         style = sum(w * style_loss(feats[k], self.style_targets[k]) for k, w in self.layer_weights.items())
-        loss = config.content_weight * content + config.style_weight * style
+        loss = self.content_weight * content + config.style_weight * style
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)
         return loss, float(content.detach()), float(style.detach())
@@ -179,7 +183,14 @@ class _Objective:
 def _initial_canvas(previous: torch.Tensor | None, content: torch.Tensor, config: StyleConfig,
                     device: torch.device) -> torch.Tensor:
     if previous is not None:
-        upsampled = F.interpolate(previous.detach(), size=content.shape[-2:], mode="bicubic", align_corners=False)
+        size = content.shape[-2:]
+        upsampled = F.interpolate(previous.detach(), size=size, mode="bicubic", align_corners=False)
+        if config.detail_transfer:
+            # The upsampled coarse result has no detail finer than the coarse scale: lend it the
+            # photo's (photo minus the photo at the coarse scale), which the steps here repaint.
+            coarse = F.interpolate(F.interpolate(content, size=previous.shape[-2:], mode="area"), size=size,
+                                   mode="bicubic", align_corners=False)
+            upsampled = upsampled + config.detail_transfer * (content - coarse)
         return upsampled.clamp_(0, 1)
     if config.init == "noise":
         generator = torch.Generator().manual_seed(config.seed)

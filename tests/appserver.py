@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,9 +21,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu_rate(self, seconds: float) -> float:
+        """Cores the server keeps busy over the next ``seconds``."""
+        start = self.cpu_seconds()
+        time.sleep(seconds)
+        return (self.cpu_seconds() - start) / seconds
+
+
 @contextmanager
 def serve(tmp: Path, **env: str):
-    """Yield the URL of a fresh app server; environment overrides in ``env`` (None removes)."""
+    """Yield a fresh app server (AppServer); environment overrides in ``env`` (None removes)."""
     port = _free_port()
     environ = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                "GRADIO_TEMP_DIR": str(tmp / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False",
@@ -47,7 +65,7 @@ def serve(tmp: Path, **env: str):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"app did not start: {(tmp / f'app-{port}.log').read_text()[-2000:]}")
             time.sleep(0.5)
-        yield url
+        yield AppServer(url, process.pid)
     finally:
         process.terminate()
         try:

@@ -17,13 +17,13 @@ TUBINGEN = str(SHARED / "photos" / "tubingen.jpg")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("app")) as url:
-        yield url
+    with serve(tmp_path_factory.mktemp("app")) as app:
+        yield app
 
 
 @pytest.fixture
 def client(server):
-    return Client(server, verbose=False)
+    return Client(server.url, verbose=False)
 
 
 def _path(image) -> str:
@@ -88,10 +88,10 @@ def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tm
 def test_offline_without_presets_the_page_says_so_and_uploads_work(tmp_path):
     style = tmp_path / "stripes.png"
     stripes(96, 96).save(style)
-    with serve(tmp_path, STYLE_PRESETS_DIR=None, DEEPSTYLE_OFFLINE="1") as url:
-        page = urllib.request.urlopen(url + "config", timeout=10).read().decode()
+    with serve(tmp_path, STYLE_PRESETS_DIR=None, DEEPSTYLE_OFFLINE="1") as app:
+        page = urllib.request.urlopen(app.url + "config", timeout=10).read().decode()
         assert "unavailable offline" in page
-        client = Client(url, verbose=False)
+        client = Client(app.url, verbose=False)
         image, status = client.predict(handle_file(TUBINGEN), "", handle_file(str(style)), 64, 4, api_name="/stylize")
         assert status.startswith("Done")
         with pytest.raises(AppError, match="preset 'starry-night' is unavailable offline"):

@@ -40,8 +40,8 @@ def _set_number(page, elem_id: str, value: int) -> None:
 
 
 def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
-    with serve(tmp_path) as url:
-        page.goto(url)
+    with serve(tmp_path) as app:
+        page.goto(app.url)
         page.locator("#gallery img[alt^='Composition VII']").click()
         page.wait_for_function("document.querySelector('#preset input').value.includes('Composition VII')")
         page.locator("#content input[type=file]").set_input_files(str(SHARED / "photos" / "tubingen.jpg"))
@@ -68,11 +68,27 @@ def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
 
 
 def test_phone_width_layout_has_no_horizontal_scroll(page, tmp_path):
-    with serve(tmp_path) as url:
+    with serve(tmp_path) as app:
         page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(url)
+        page.goto(app.url)
         page.locator("#run").wait_for()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-phone.png"), full_page=True)
+
+
+def test_closing_the_tab_stops_the_work(page, tmp_path):
+    with serve(tmp_path) as app:
+        page.goto(app.url)
+        page.locator("#content input[type=file]").set_input_files(str(SHARED / "photos" / "tubingen.jpg"))
+        page.get_by_text("Advanced").click()
+        _set_number(page, "size", 192)
+        _set_number(page, "steps", 1000)
+        page.locator("#run").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Step')", timeout=60_000)
+        busy = app.cpu_rate(1.0)
+        page.close()
+        time.sleep(2.0)
+        idle = app.cpu_rate(2.0)
+        assert busy > 0.8 and idle < 0.25, (busy, idle)

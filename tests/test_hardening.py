@@ -1,0 +1,189 @@
+"""Strangers' input, limits, cancellation, load and faults, through the real server where it matters."""
+
+import io
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from appserver import serve
+from conftest import ROOT, SHARED, photo, png_bytes
+from test_image_io import _bomb_png, _jpeg
+
+TUBINGEN = str(SHARED / "photos" / "tubingen.jpg")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("hard"), DEEPSTYLE_QUEUE_SIZE="1", DEEPSTYLE_MAX_SECONDS="20") as server:
+        yield server
+
+
+def _exif_rotated() -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored wide, displayed tall
+    return _jpeg(photo(120, 60), exif=exif.tobytes())
+
+
+def _bad_crc() -> bytes:
+    data = bytearray(png_bytes(photo(64, 64)))
+    data[data.index(b"IDAT") + 10] ^= 0xFF
+    return bytes(data)
+
+
+def _gif() -> bytes:
+    buffer = io.BytesIO()
+    frames = [photo(64, 48, seed=s) for s in (1, 2)]
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def _palette_transparent() -> bytes:
+    image = photo(64, 48).convert("P")
+    return png_bytes(image, transparency=0)
+
+
+# (file name, bytes, expected: an error message regex, or the (width, height) of a 64 px result)
+CASES = [
+    ("empty.jpg", b"", "the file is empty"),
+    ("text.jpg", b"just some text\n" * 10, "not an image"),
+    ("truncated.jpg", _jpeg(photo(200, 150))[:700], "truncated or corrupt"),
+    ("bad-crc.png", _bad_crc(), "truncated or corrupt"),
+    ("bomb.png", _bomb_png(40_000, 40_000), "too large"),
+    ("one.png", png_bytes(Image.new("RGB", (1, 1))), "at least 16 px"),
+    ("thin.png", png_bytes(Image.new("RGB", (1, 5000))), "at least 16 px"),
+    ("grey16.png", png_bytes(Image.fromarray(np.full((48, 64), 30000, dtype=np.uint16))), (64, 48)),
+    ("cmyk.jpg", _jpeg(photo(64, 48).convert("CMYK")), (64, 48)),
+    ("palette.png", _palette_transparent(), (64, 48)),
+    ("rgba.png", png_bytes(photo(64, 48).convert("RGBA")), (64, 48)),
+    ("anim.gif", _gif(), (64, 48)),
+    ("rotated.jpg", _exif_rotated(), (32, 64)),
+    ("vector.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>', "SVG is a vector format"),
+    ("photo.heic", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 64, "not an image"),
+]
+
+
+@pytest.mark.parametrize("name, data, expected", CASES, ids=[c[0] for c in CASES])
+def test_each_bad_or_odd_upload_works_or_gets_one_clear_message(app, tmp_path, name, data, expected):
+    path = tmp_path / name
+    path.write_bytes(data)
+    client = Client(app.url, verbose=False)
+    if isinstance(expected, str):
+        with pytest.raises(AppError, match=expected) as info:
+            client.predict(handle_file(str(path)), "starry-night", None, 64, 2, api_name="/stylize")
+        assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
+    else:
+        image, status = client.predict(handle_file(str(path)), "starry-night", None, 64, 2, api_name="/stylize")
+        assert status.startswith("Done") and Image.open(image).size == expected
+    # The server answers the next request normally.
+    image, status = client.predict(handle_file(TUBINGEN), "the-scream", None, 64, 1, api_name="/stylize")
+    assert status.startswith("Done")
+
+
+def test_size_over_the_device_limit_is_refused(app):
+    with pytest.raises(Exception, match="(?i)max|limit|1024"):
+        Client(app.url, verbose=False).predict(handle_file(TUBINGEN), "starry-night", None, 4000, 2, api_name="/stylize")
+
+
+def test_cancel_stops_the_cpu_work_and_the_next_run_starts_promptly(app):
+    client = Client(app.url, verbose=False)
+    job = client.submit(handle_file(TUBINGEN), "starry-night", None, 192, 1000, api_name="/stylize")
+    deadline = time.monotonic() + 60
+    while len(job.outputs()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    busy = app.cpu_rate(1.0)
+    job.cancel()
+    time.sleep(1.0)  # about one step of compute at most
+    idle = app.cpu_rate(2.0)
+    assert busy > 0.8, busy  # it was painting...
+    assert idle < 0.25, idle  # ...and stopped
+    start = time.monotonic()
+    _image, status = client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+    assert status.startswith("Done") and time.monotonic() - start < 30
+
+
+def test_per_run_time_cap_returns_the_picture_so_far(tmp_path):
+    with serve(tmp_path, DEEPSTYLE_MAX_SECONDS="3") as server:
+        start = time.monotonic()
+        image, status = Client(server.url, verbose=False).predict(
+            handle_file(TUBINGEN), "starry-night", None, 128, 1000, api_name="/stylize")
+        assert status.startswith("Done") and max(Image.open(image).size) == 128
+        assert time.monotonic() - start < 30
+
+
+def test_bounded_queue_tells_extra_users_it_is_full(app):
+    clients = [Client(app.url, verbose=False) for _ in range(3)]
+    jobs = [c.submit(handle_file(TUBINGEN), "starry-night", None, 128, 1000, api_name="/stylize") for c in clients[:2]]
+    time.sleep(2)
+    try:
+        with pytest.raises(Exception, match="(?i)queue is full"):
+            clients[2].submit(handle_file(TUBINGEN), "starry-night", None, 64, 1, api_name="/stylize").result(timeout=60)
+    finally:
+        for job in jobs:
+            job.cancel()
+    time.sleep(1.5)
+
+
+def test_concurrent_jobs_each_get_their_own_picture(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from load import run_load
+
+    with serve(tmp_path) as server:  # the default queue: 8 simultaneous users fit
+        stats = run_load(server.url, n=8, size=64, steps=6, timeout=300, folder=tmp_path)
+    assert stats["errors"] == 0, stats["error_messages"]
+    assert stats["mismatches"] == 0
+
+
+def test_out_of_memory_gives_a_clear_message_and_the_next_run_works(monkeypatch):
+    import gradio as gr
+    import torch
+
+    import app as deepstyle_app
+
+    def out_of_memory(*_args, **_kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        yield  # a generator, like the real one
+
+    with monkeypatch.context() as patch:
+        patch.setattr(deepstyle_app, "_painting", out_of_memory)
+        with pytest.raises(gr.Error, match="Out of memory at 512 px on this device: try a smaller size"):
+            list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 512, 10))
+    results = list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 64, 2))
+    assert results[-1][1].startswith("Done")
+
+
+def test_corrupt_preset_file_is_a_clear_error_on_use(tmp_path, monkeypatch):
+    import gradio as gr
+
+    import app as deepstyle_app
+
+    (tmp_path / "starry-night.jpg").write_bytes(b"\xff\xd8\xff\xe0 broken")
+    monkeypatch.setenv("STYLE_PRESETS_DIR", str(tmp_path))
+    with pytest.raises(gr.Error, match="style image 1: the image file is truncated or corrupt"):
+        list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 64, 2))
+
+
+def test_server_serves_no_path_outside_what_it_must(app):
+    for path in ("/etc/passwd", str(ROOT / "app.py"), str(SHARED / "presets" / "tubingen.jpg")):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{app.url}gradio_api/file={path}", timeout=10)
+        assert info.value.code in (403, 404)
+
+
+def test_nothing_is_fetched_from_a_user_supplied_url(app):
+    with pytest.raises(AppError, match="file not found"):
+        Client(app.url, verbose=False).predict(handle_file(TUBINGEN), "https://example.com/evil.jpg", None, 64, 2,
+                                               api_name="/stylize")
+
+
+def test_no_pickle_loading_of_files():
+    for source in (ROOT / "style_core").glob("*.py"):
+        for call in re.findall(r"torch\.load\([^)]*\)", source.read_text()):
+            assert "weights_only=True" in call, (source, call)
