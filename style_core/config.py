@@ -48,7 +48,7 @@ class StyleConfig:
     """Settings of one run. Sizes are pixels of the long side of an image."""
 
     size: int = _field(512, "long side of the result, px")
-    steps: int = _field(200, "optimiser steps over all scales together")
+    steps: int = _field(110, "optimiser steps over all scales together (most run at low resolution)")
     style_weight: float = _field(10.0, "style strength: weight of the style loss against the content loss")
     content_weight: float = _field(1.0, "weight of the content loss")
     tv_weight: float = _field(1.0, "total-variation smoothing; 0 turns it off")
@@ -64,10 +64,8 @@ class StyleConfig:
     learning_rate: float = _field(0.02, "Adam's step size (pixels are in [0, 1])")
     pooling: str = _field("avg", "VGG pooling; average pooling gives smoother pictures (Gatys et al.)")
     scales: int = _field(0, "number of coarse-to-fine scales; 0: from the size")
-    coarse_content_boost: float = _field(
-        2.0, "content weight multiplier per scale below the finest: at low resolution style overwhelms content")
     detail_transfer: float = _field(1.0, "share of the photo's fine detail added when moving to a finer scale")
-    min_scale_size: int = _field(160, "long side of the coarsest scale, px, when scales is 0")
+    min_scale_size: int = _field(128, "long side of the coarsest scale, px, when scales is 0")
     preview_every: int = _field(10, "attach a preview image every this many steps (and at the end)")
     max_seconds: float = _field(0.0, "wall-clock cap on the optimisation, s; 0: none")
     device: str = _field("auto", "auto picks cuda, then mps, then cpu")
@@ -80,8 +78,7 @@ class StyleConfig:
         _check_int("scales", self.scales, 0, 8)
         _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
         _check_int("preview_every", self.preview_every, 1, 100_000)
-        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "coarse_content_boost",
-                     "detail_transfer"):
+        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "detail_transfer"):
             _check_number(name, getattr(self, name), 0.0, 1e12)
         _check_number("style_scale", self.style_scale, 0.1, 4.0)
         _check_number("learning_rate", self.learning_rate, 1e-6, 10.0)

@@ -16,10 +16,14 @@ EPS = 1e-8
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
-    """``F Fᵀ / (H·W)`` per image: (N, C, H, W) -> (N, C, C), in float32."""
+    """``F Fᵀ / (H·W)`` per image: (N, C, H, W) -> (N, C, C), returned in float32.
+
+    The product runs in the features' dtype: bf16 features multiply at bf16 speed (the sum
+    accumulates in float32 inside the kernel), which is a sixth of a 512 px step on the CPU.
+    """
     n, c, h, w = features.shape
-    flat = features.reshape(n, c, h * w).float()
-    return flat @ flat.transpose(1, 2) / (h * w)
+    flat = features.reshape(n, c, h * w)
+    return (flat @ flat.transpose(1, 2)).float() / (h * w)
 
 
 def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

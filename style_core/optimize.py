@@ -50,7 +50,7 @@ class Stage:
 
 # Share of the steps given to each scale, coarse to fine, by number of scales. Most steps run at
 # low resolution where they are cheap; the finest scale only restores detail (bench/bench_speed.py).
-STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.55, 0.3, 0.15), 4: (0.45, 0.25, 0.18, 0.12)}
+STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.6, 0.28, 0.12), 4: (0.5, 0.25, 0.15, 0.1)}
 
 
 def plan_scales(content_size: tuple[int, int], config: StyleConfig) -> list[Stage]:
@@ -104,9 +104,7 @@ def stylize(
     canvas = None
     try:
         for index, stage in enumerate(stages):
-            content_weight = config.content_weight * config.coarse_content_boost ** (len(stages) - 1 - index)
-            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
-                                   content_weight)
+            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device)
             canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
@@ -144,10 +142,8 @@ class _Objective:
     """The loss at one scale: content targets, blended style Grams, weights."""
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
-                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
-                 content_weight: float):
+                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device):
         self.extractor, self.config, self.device = extractor, config, device
-        self.content_weight = content_weight
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         style_long_side = max(image_io.MIN_SIDE, round(max(size) * config.style_scale))
         layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
@@ -174,7 +170,7 @@ class _Objective:
         feats = self._features(canvas, config.content_layers + config.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
         style = sum(w * style_loss(feats[k], self.style_targets[k]) for k, w in self.layer_weights.items())
-        loss = self.content_weight * content + config.style_weight * style
+        loss = config.content_weight * content + config.style_weight * style
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)
         return loss, float(content.detach()), float(style.detach())
@@ -309,14 +305,12 @@ def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConf
 
 def _scale_first_step(optimizer: torch.optim.LBFGS, canvas: torch.Tensor, closure) -> None:
     # PyTorch's L-BFGS makes its first step lr·min(1, 1/‖g‖₁)·g, which is vanishingly small for an
-    # image (ENGINE_NOTES); the curvature pair it records is then noise and L-BFGS stalls. Take the
-    # first step with the lr that moves the most-changed pixel by FIRST_STEP, then return to lr=1.
-    def first_closure() -> torch.Tensor:
-        loss = closure()
-        grad = canvas.grad
-        first = min(1.0, 1.0 / max(float(grad.abs().sum()), 1e-12)) * max(float(grad.abs().max()), 1e-12)
-        optimizer.param_groups[0]["lr"] = FIRST_STEP / first
-        return loss
-
-    optimizer.step(first_closure)
+    # image (ENGINE_NOTES); the curvature pair it records is then noise. Take the first step with
+    # the lr that moves the most-changed pixel by FIRST_STEP (L-BFGS reads lr before it calls the
+    # closure, so the gradient is computed first and handed over), then return to lr=1.
+    loss = closure()
+    grad = canvas.grad
+    first = min(1.0, 1.0 / max(float(grad.abs().sum()), 1e-12)) * max(float(grad.abs().max()), 1e-12)
+    optimizer.param_groups[0]["lr"] = FIRST_STEP / first
+    optimizer.step(lambda: loss)
     optimizer.param_groups[0]["lr"] = 1.0
