@@ -48,7 +48,7 @@ class StyleConfig:
     """Settings of one run. Sizes are pixels of the long side of an image."""
 
     size: int = _field(512, "long side of the result, px")
-    steps: int = _field(110, "optimiser steps over all scales together (most run at low resolution)")
+    steps: int = _field(84, "optimiser steps over all scales together (most run at low resolution)")
     style_weight: float = _field(10.0, "style strength: weight of the style loss against the content loss")
     content_weight: float = _field(1.0, "weight of the content loss")
     tv_weight: float = _field(1.0, "total-variation smoothing; 0 turns it off")
@@ -75,7 +75,7 @@ class StyleConfig:
     def __post_init__(self) -> None:
         _check_int("size", self.size, MIN_SIZE, MAX_SIZE)
         _check_int("steps", self.steps, 1, 100_000)
-        _check_int("scales", self.scales, 0, 8)
+        _check_int("scales", self.scales, 0, 4)
         _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
         _check_int("preview_every", self.preview_every, 1, 100_000)
         for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "detail_transfer"):

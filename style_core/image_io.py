@@ -27,18 +27,18 @@ class ImageError(ValueError):
 
 
 def load_image(source: ImageSource, name: str = "image") -> Image.Image:
-    """Open a path, bytes or PIL image as an upright RGB image, or raise ImageError."""
-    if isinstance(source, Image.Image):
-        image = source
-    else:
-        image = _open(source, name)
-    image = _oriented(image, name)
-    image = to_rgb(image)
-    _check_shape(image, name)
-    return image
+    """Open a path, bytes or PIL image as an upright RGB image, or raise ImageError.
+
+    Sizes are checked from the header, before any pixel is decoded.
+    """
+    image = source if isinstance(source, Image.Image) else _open(source, name)
+    _check_pixels(image.size, name)
+    _check_shape(image.size, name)  # rotation-invariant, so the stored size will do
+    return to_rgb(_decoded(image, name))
 
 
 def _open(source: str | Path | bytes, name: str) -> Image.Image:
+    """The image with only its header read."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -55,35 +55,35 @@ def _open(source: str | Path | bytes, name: str) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            _check_pixels(image.size, name)
-            if image.format not in FORMATS:
-                raise ImageError(f"{name}: {image.format} images are not supported; use one of {', '.join(FORMATS)}")
-            image.load()
-    except ImageError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        if isinstance(exc, UnidentifiedImageError):
-            raise ImageError(f"{name}: not an image, or a format that is not supported (use one of {', '.join(FORMATS)})") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image, or a format that is not supported (use one of {', '.join(FORMATS)})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: image is too large (over {MAX_PIXELS // 1_000_000} megapixels)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageError(f"{name}: the image file is truncated or corrupt ({exc})") from None
+    if image.format not in FORMATS:
+        raise ImageError(f"{name}: {image.format} images are not supported; use one of {', '.join(FORMATS)}")
     return image
+
+
+def _decoded(image: Image.Image, name: str) -> Image.Image:
+    """Decode the pixels (the first frame of an animation), upright by its EXIF orientation."""
+    try:
+        if getattr(image, "is_animated", False):
+            image.seek(0)
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError(f"{name}: the image file is truncated or corrupt ({exc})") from None
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block: keep the pixels as stored
+        return image
 
 
 def _check_pixels(size: tuple[int, int], name: str) -> None:
     width, height = size
     if width * height > MAX_PIXELS:
         raise ImageError(f"{name}: image is too large ({width}×{height} px; the limit is {MAX_PIXELS // 1_000_000} megapixels)")
-
-
-def _oriented(image: Image.Image, name: str) -> Image.Image:
-    _check_pixels(image.size, name)
-    if getattr(image, "is_animated", False):
-        image.seek(0)  # animated GIF/WebP: the first frame
-    try:
-        return ImageOps.exif_transpose(image)
-    except Exception:  # a broken EXIF block: keep the pixels as stored
-        return image
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -101,8 +101,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _check_shape(image: Image.Image, name: str) -> None:
-    width, height = image.size
+def _check_shape(size: tuple[int, int], name: str) -> None:
+    width, height = size
     if min(width, height) < MIN_SIDE:
         raise ImageError(f"{name}: image is {width}×{height} px; each side must be at least {MIN_SIDE} px")
     if max(width, height) / min(width, height) > MAX_ASPECT:

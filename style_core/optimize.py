@@ -50,7 +50,7 @@ class Stage:
 
 # Share of the steps given to each scale, coarse to fine, by number of scales. Most steps run at
 # low resolution where they are cheap; the finest scale only restores detail (bench/bench_speed.py).
-STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.6, 0.28, 0.12), 4: (0.5, 0.25, 0.15, 0.1)}
+STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.48, 0.355, 0.165), 4: (0.45, 0.27, 0.17, 0.11)}
 
 
 def plan_scales(content_size: tuple[int, int], config: StyleConfig) -> list[Stage]:
@@ -213,7 +213,8 @@ class _Run:
     def eta(self, index: int, steps_left_here: int) -> float:
         # Cost of a step ~ pixels; the rate is what this run has measured so far.
         pixels = [s.size[0] * s.size[1] for s in self.stages]
-        remaining = steps_left_here * pixels[index] + sum(s.steps * p for s, p in zip(self.stages[index + 1:], pixels[index + 1:]))
+        later = sum(s.steps * p for s, p in zip(self.stages[index + 1:], pixels[index + 1:]))
+        remaining = steps_left_here * pixels[index] + later
         return self.elapsed() / self.cost_done * remaining if self.cost_done else float("nan")
 
     def optimise(self, index: int, canvas: torch.Tensor, objective: _Objective) -> Iterator[Progress]:
@@ -229,17 +230,15 @@ class _Run:
                 stopping = self.out_of_time()
                 if stopping or done == stage.steps:
                     preview = True
-                yield self._progress(index, stage.steps - done, canvas if preview else None, objective)
+                image = self._to_image(canvas, objective.content) if preview else None
+                yield self._progress(index, stage.steps - done, image)
                 if stopping:
                     return
         finally:
             canvas.requires_grad_(False)
 
-    def _progress(self, index: int, steps_left: int, canvas: torch.Tensor | None, objective: _Objective,
-                  image: Image.Image | None = None, done: bool = False) -> Progress:
+    def _progress(self, index: int, steps_left: int, image: Image.Image | None, done: bool = False) -> Progress:
         loss, content, style = self.last
-        if canvas is not None and image is None:
-            image = self._to_image(canvas, objective.content)
         return Progress(
             step=self.step, total_steps=self.total_steps, scale=index + 1, scales=len(self.stages),
             size=self.stages[index].size, loss=loss, content_loss=content, style_loss=style,
@@ -261,10 +260,11 @@ class _Run:
         if canvas.shape[-2:] != content.shape[-2:]:  # stopped early at a coarse scale
             canvas = F.interpolate(canvas.detach(), size=content.shape[-2:], mode="bicubic", align_corners=False)
         index = len(self.stages) - 1
-        return self._progress(index, 0, None, None, image=self._to_image(canvas, content), done=True)
+        return self._progress(index, 0, self._to_image(canvas, content), done=True)
 
 
 FIRST_STEP = 0.05  # largest pixel change of L-BFGS's first step, in [0, 1] units
+HISTORY = 20  # L-BFGS curvature pairs kept: each costs two canvas-sized vectors (19 MB at 1024 px)
 
 
 def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConfig):
@@ -276,7 +276,7 @@ def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConf
     """
     lbfgs = config.optimizer == "lbfgs"
     if lbfgs:
-        optimizer = torch.optim.LBFGS([canvas], lr=1, max_iter=1, history_size=50)
+        optimizer = torch.optim.LBFGS([canvas], lr=1, max_iter=1, history_size=HISTORY)
     else:
         optimizer = torch.optim.Adam([canvas], lr=config.learning_rate)
     terms: list[tuple[float, float, float]] = []
