@@ -253,10 +253,11 @@ def _controls() -> dict:
     preserve = gr.Checkbox(value=False, label="Keep the photo's colours", elem_id="preserve")
     scale = gr.Slider(0.25, 2.0, value=DEFAULTS.style_scale, step=0.05, label="Style scale (brush size)",
                       elem_id="style_scale")
+    seed = gr.Number(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)", elem_id="seed",
+                     minimum=0)
     with gr.Accordion("Advanced", open=False):
         size = gr.Slider(64, MAX_SIZE, value=DEFAULTS.size, step=16, label="Size (long side, px)", elem_id="size")
         steps = gr.Slider(1, 1000, value=DEFAULTS.steps, step=1, label="Steps", elem_id="steps")
-        seed = gr.Number(value=DEFAULTS.seed, precision=0, label="Seed", elem_id="seed", minimum=0)
     quality.change(lambda q: QUALITY[q], quality, [size, steps], queue=False, api_visibility="private")
     return {"size": size, "steps": steps, "style_strength": strength, "preserve_color": preserve,
             "style_scale": scale, "seed": seed}

@@ -78,7 +78,7 @@ def find_local(preset_id: str) -> Path | None:
     for folder in folders + [cache_dir() / "presets"]:
         path = folder / f"{preset_id}.jpg"
         if path.is_file():
-            return path
+            return path.resolve()  # absolute: callers may change directory (and Gradio wants it)
     return None
 
 

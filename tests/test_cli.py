@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 
@@ -54,3 +55,18 @@ def test_help_documents_every_option():
     for option in ("--content", "--style", "--size", "--steps", "--seed", "--preserve-color", "--device", "--output",
                    "--style-weight", "--style-scale", "--tv-weight", "--pooling", "--blend", "--init", "--optimizer"):
         assert option in result.stdout
+
+
+def test_each_bad_input_of_the_hardening_list_exits_2_with_one_line(tmp_path, capsys):
+    from test_hardening import CASES
+
+    for name, data, expected in CASES:
+        path = tmp_path / name
+        path.write_bytes(data)
+        out = tmp_path / f"{name}.out.png"
+        code = main(["--content", str(path), "--style", "starry-night", "--size", "64", "--steps", "1", "--output", str(out)])
+        err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+        if isinstance(expected, str):
+            assert code == 2 and len(err) == 1 and re.search(expected, err[0]), (name, err)
+        else:
+            assert code == 0 and Image.open(out).size == expected, name

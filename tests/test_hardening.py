@@ -187,3 +187,15 @@ def test_no_pickle_loading_of_files():
     for source in (ROOT / "style_core").glob("*.py"):
         for call in re.findall(r"torch\.load\([^)]*\)", source.read_text()):
             assert "weights_only=True" in call, (source, call)
+
+
+def test_upload_over_the_cap_is_refused_and_the_server_keeps_serving(tmp_path):
+    big = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (800, 1000, 3), dtype=np.uint8)).save(big)
+    assert big.stat().st_size > 1_000_000
+    with serve(tmp_path, DEEPSTYLE_MAX_UPLOAD="1mb") as server:
+        client = Client(server.url, verbose=False)
+        with pytest.raises(Exception, match="(?i)413|too large|exceed"):
+            client.predict(handle_file(str(big)), "starry-night", None, 64, 1, api_name="/stylize")
+        _image, status = client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 1, api_name="/stylize")
+        assert status.startswith("Done")
