@@ -39,6 +39,7 @@ MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "15mb")
 # Quality presets: (long side, steps). "balanced" is the engine's default, backed by the benchmark.
 QUALITY = {"fast": (256, 100), "balanced": (DEFAULTS.size, DEFAULTS.steps), "best": (768, 300)}
 TIMELAPSE_SIDE = 384
+MAX_FRAMES = 80  # timelapse frames kept per run (memory per session stays bounded)
 
 CSS = """
 #title {text-align: center}
@@ -79,7 +80,7 @@ def _available_styles() -> dict[str, Path]:
 def _config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles) -> StyleConfig:
     return StyleConfig(
         size=int(size), steps=int(steps), style_weight=float(style_strength), style_scale=float(style_scale),
-        preserve_color="luminance" if preserve_color else "none", seed=int(seed),
+        preserve_color="luminance" if preserve_color else "none", seed=int(seed or 0),
         style_blend=(1.0 - float(blend), float(blend)) if two_styles else (),
         max_seconds=MAX_SECONDS, preview_every=5,
     )
@@ -104,11 +105,13 @@ def paint(content, style_preset, style_image, size, steps, style_strength=DEFAUL
     try:
         styles = _styles(style_preset or None, style_image, second_style or None)
         config = _config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1)
-        record["settings"] = {"styles": [str(s) for s in styles], **asdict(config)}
+        # Uploaded files are named by their server path: record only that one was used.
+        named = [s if s in presets.PRESETS else "uploaded image" for s in styles]
+        record["settings"] = {"styles": named, **asdict(config)}
         for image, status, fraction in _painting(content, styles, config):
             progress(fraction, desc=status)
             if image is not None:
-                record["frames"].append(image)
+                _add_frame(record["frames"], image)
                 record["result"] = image
             yield image if image is not None else gr.skip(), status, record
     except ValueError as exc:
@@ -140,12 +143,19 @@ def finish(record):
     return str(png), (before, result), _timelapse(record["frames"], folder / "timelapse.gif")
 
 
+def _add_frame(frames: list[Image.Image], image: Image.Image) -> None:
+    """Keep a small copy of a preview for the timelapse; at most MAX_FRAMES, evenly thinned."""
+    frame = image.copy()
+    frame.thumbnail((TIMELAPSE_SIDE, TIMELAPSE_SIDE), Image.Resampling.LANCZOS)
+    frames.append(frame)
+    if len(frames) > MAX_FRAMES:
+        del frames[1:-1:2]  # keep the first and the latest
+
+
 def _timelapse(frames: list[Image.Image], path: Path) -> str | None:
     if len(frames) < 2:
         return None
-    size = max(f.size for f in frames)
-    scale = min(1.0, TIMELAPSE_SIDE / max(size))
-    side = (round(size[0] * scale), round(size[1] * scale))
+    side = frames[-1].size  # coarse-scale frames are smaller: show them all at the final size
     tiles = [f.resize(side, Image.Resampling.LANCZOS) for f in frames]
     durations = [120] * (len(tiles) - 1) + [2000]  # hold the finished painting
     tiles[0].save(path, save_all=True, append_images=tiles[1:], duration=durations, loop=0, optimize=True)

@@ -199,3 +199,15 @@ def test_upload_over_the_cap_is_refused_and_the_server_keeps_serving(tmp_path):
             client.predict(handle_file(str(big)), "starry-night", None, 64, 1, api_name="/stylize")
         _image, status = client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 1, api_name="/stylize")
         assert status.startswith("Done")
+
+
+def test_timelapse_memory_per_run_is_bounded():
+    import app as deepstyle_app
+
+    frames = []
+    first = Image.new("RGB", (1024, 768), "red")
+    deepstyle_app._add_frame(frames, first)
+    for _ in range(500):
+        deepstyle_app._add_frame(frames, Image.new("RGB", (1024, 768), "blue"))
+    assert len(frames) <= deepstyle_app.MAX_FRAMES
+    assert max(frames[0].size) == deepstyle_app.TIMELAPSE_SIDE and frames[0].getpixel((0, 0)) == (255, 0, 0)
