@@ -10,6 +10,7 @@ DEEPSTYLE_MAX_SECONDS, DEEPSTYLE_MAX_UPLOAD, STYLE_PRESETS_DIR, GRADIO_SERVER_NA
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -165,10 +166,11 @@ def _timelapse(frames: list[Image.Image], path: Path) -> str | None:
 def estimate(content, size, steps) -> str:
     """A line with the expected time of a run with these settings on this server."""
     try:
-        photo_size = load_image(content).size if content else (4, 3)
-        config = StyleConfig(size=int(size), steps=int(steps))
-        seconds = estimate_seconds(photo_size, config)
-    except ValueError:
+        # Only the header: this runs on every slider move, and the run itself validates the file.
+        with Image.open(content) if content else contextlib.nullcontext() as photo:
+            photo_size = photo.size if photo else (4, 3)
+        seconds = estimate_seconds(photo_size, StyleConfig(size=int(size), steps=int(steps)))
+    except (ValueError, OSError):  # a bad file or setting: the run will say what is wrong
         return ""
     return f"Estimated time on this server ({DEVICE.type.upper()}): about {max(1, round(seconds))} s"
 

@@ -7,10 +7,8 @@ Prints milliseconds per optimisation step at 256 and 512 px (and on CUDA when pr
 table (configuration, size, wall s, s/step, first preview s, style distance, content distance,
 peak RSS) and ends with ``ratio_vs_naive=<x> ratio_vs_pastiche=<y>`` (our wall time / theirs).
 
-Quality ruler: the engine's own VGG-19 at one fixed evaluation size (the run's output size):
-style distance = mean over relu1_1..relu5_1 of ‖G(x) − G(style)‖² / ‖G(style)‖², content distance =
-‖F(x) − F(photo)‖² / ‖F(photo)‖² at relu4_2; lower is better. Each run is a subprocess, so its
-peak RSS is its own. Pictures are saved side by side in bench/out/.
+Quality: ``style_core.quality.distances`` at one fixed evaluation size (the run's output size);
+lower is better. Each run is a subprocess, so its peak RSS is its own. Pictures are saved side by side in bench/out/.
 """
 
 from __future__ import annotations
@@ -31,24 +29,10 @@ import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from style_core import StyleConfig, load_image, presets, stylize  # noqa: E402
-from style_core.config import CONTENT_LAYERS, STYLE_LAYERS  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
-from style_core.image_io import fit_size, resize, to_tensor  # noqa: E402
-from style_core.losses import content_loss, gram_matrix, style_loss  # noqa: E402
+from style_core.quality import distances  # noqa: E402
 
 PHOTO, STYLE = "tubingen", "starry-night"
-
-
-def ruler(image: Image.Image, photo: Image.Image, style: Image.Image, size: int) -> tuple[float, float]:
-    """(style distance, content distance) at the given long side; see the module docstring."""
-    extractor = get_extractor("caffe", torch.device("cpu"), "avg", CONTENT_LAYERS + STYLE_LAYERS)
-    wh = fit_size(photo.size, size)
-    with torch.no_grad():
-        ours = extractor(to_tensor(resize(image, wh)), CONTENT_LAYERS + STYLE_LAYERS)
-        target = extractor(to_tensor(resize(photo, wh)), CONTENT_LAYERS)
-        styled = extractor(to_tensor(resize(style, fit_size(style.size, size))), STYLE_LAYERS)
-    style_d = sum(float(style_loss(ours[k], gram_matrix(styled[k]))) for k in STYLE_LAYERS) / len(STYLE_LAYERS)
-    return style_d, float(content_loss(ours["relu4_2"], target["relu4_2"]))
 
 
 def run_ours(settings: dict, out: str) -> dict:
@@ -138,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         payload["out"] = str(out / f"{index}-{name.split()[0]}-{size}.png")
         data = _subprocess(kind, payload)
         result = Image.open(payload["out"]).convert("RGB")
-        data["style"], data["content"] = ruler(result, photo, style, size)
+        data["style"], data["content"] = distances(result, photo, style, size)
         rows.append((name, max(result.size), data, result))
         _print_row(name, max(result.size), data)
     _save_side_by_side(rows, out / f"side-by-side-{size}.png")

@@ -61,7 +61,7 @@ def plan_scales(content_size: tuple[int, int], config: StyleConfig) -> list[Stag
                          f"its short side would be under {image_io.MIN_SIDE} px")
     count = config.scales or max(1, 1 + int(math.log2(config.size / config.min_scale_size) + 1e-9))
     count = min(count, len(STEP_SHARES))
-    while count > 1 and min(image_io.fit_size(content_size, config.size // 2 ** (count - 1))) < image_io.MIN_SIDE:
+    while count > 1 and min(image_io.fit_size(content_size, round(config.size / 2 ** (count - 1)))) < image_io.MIN_SIDE:
         count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
     long_sides = [round(config.size / 2 ** (count - 1 - i)) for i in range(count)]
     shares = STEP_SHARES[count]

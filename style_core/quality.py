@@ -1,0 +1,30 @@
+"""The quality ruler: how far a result is from its photo's content and its painting's style.
+
+Measured with the engine's own VGG-19 at one evaluation size (long side, px), equal weight per
+style layer: style distance = mean over relu1_1..relu5_1 of ‖G(x) − G(style)‖² / ‖G(style)‖²,
+content distance = ‖F(x) − F(photo)‖² / ‖F(photo)‖² at relu4_2. Lower is better. The benchmark
+and the tests score results with it.
+"""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from .config import CONTENT_LAYERS, STYLE_LAYERS
+from .features import get_extractor
+from .image_io import fit_size, resize, to_tensor
+from .losses import content_loss, gram_matrix, style_loss
+
+
+def distances(image: Image.Image, photo: Image.Image, style: Image.Image, size: int) -> tuple[float, float]:
+    """(style distance, content distance) of ``image``, all three images measured at ``size``."""
+    extractor = get_extractor("caffe", torch.device("cpu"), "avg", CONTENT_LAYERS + STYLE_LAYERS)
+    wh = fit_size(photo.size, size)
+    with torch.no_grad():
+        ours = extractor(to_tensor(resize(image, wh)), CONTENT_LAYERS + STYLE_LAYERS)
+        target = extractor(to_tensor(resize(photo, wh)), CONTENT_LAYERS)
+        styled = extractor(to_tensor(resize(style, fit_size(style.size, size))), STYLE_LAYERS)
+    style_d = sum(float(style_loss(ours[k], gram_matrix(styled[k]))) for k in STYLE_LAYERS) / len(STYLE_LAYERS)
+    content_d = sum(float(content_loss(ours[k], target[k])) for k in CONTENT_LAYERS) / len(CONTENT_LAYERS)
+    return style_d, content_d
