@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+import torch
 from tqdm import tqdm
 
 from .config import DEVICES, INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, StyleConfig
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 2 bad input)."""
+    """Run the CLI; return the exit code (0 ok, 1 out of memory, 2 bad input)."""
     parser = build_parser()
     args = vars(parser.parse_args(argv))
     content, styles, output = args.pop("content"), args.pop("style"), args.pop("output")
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:  # our errors are ValueErrors; OSError: the output path
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except torch.OutOfMemoryError:
+        print(f"error: out of memory at {config.size} px on this device: try a smaller --size", file=sys.stderr)
+        return 1
     print(f"wrote {output} ({result.width}×{result.height})", file=sys.stderr)
     return 0
 
