@@ -26,7 +26,9 @@ except ImportError:
 import gradio as gr
 import torch
 from PIL import Image
+from starlette.middleware import Middleware
 
+from private_files import PrivateFiles
 from style_core import StyleConfig, estimate_seconds, load_image, presets, resolve_device, save_png, stylize
 from style_core.features import get_extractor
 
@@ -286,4 +288,6 @@ if __name__ == "__main__":
     threading.Thread(target=_warm_up, daemon=True).start()
     demo = build_demo()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    demo.launch(max_file_size=MAX_UPLOAD, css=CSS)
+    # Each visitor's uploads and pictures are served to that visitor only (private_files.py).
+    private = Middleware(PrivateFiles, public_config=lambda: demo.config)
+    demo.launch(max_file_size=MAX_UPLOAD, css=CSS, app_kwargs={"middleware": [private]})

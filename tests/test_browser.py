@@ -62,6 +62,9 @@ def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
         status = page.locator("#status textarea").input_value()
         assert "Step" in status and not status.startswith("Done")
         assert page.locator("#out img").count() == 1  # Stop keeps the last picture
+        # The session's own files (its upload, its pictures) reach it: private_files lets them through.
+        for selector in ("#content img", "#out img", "#compare img"):
+            assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"), selector
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-run-stopped.png"), full_page=True)
         assert "Wassily Kandinsky" in page.locator("#credits").inner_text()

@@ -211,3 +211,47 @@ def test_timelapse_memory_per_run_is_bounded():
         deepstyle_app._add_frame(frames, Image.new("RGB", (1024, 768), "blue"))
     assert len(frames) <= deepstyle_app.MAX_FRAMES
     assert max(frames[0].size) == deepstyle_app.TIMELAPSE_SIDE and frames[0].getpixel((0, 0)) == (255, 0, 0)
+
+
+def _session(url: str):
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=30)
+    client.get("/")  # the page sets the session cookie
+    return client
+
+
+def test_uploads_are_served_to_their_own_session_only(app):
+    a, b = _session(app.url), _session(app.url)
+    data = png_bytes(photo(64, 48, seed=11))
+    [path] = a.post("/gradio_api/upload", files={"files": ("mine.png", data, "image/png")}).json()
+    assert a.get(f"/gradio_api/file={path}").content == data
+    for other in (b, _session(app.url)):
+        response = other.get(f"/gradio_api/file={path}")
+        assert response.status_code == 403 and "another session" in response.text
+    assert b.get(f"/gradio_api/file/{path}").status_code == 403  # Gradio's older route too
+    import httpx
+
+    assert httpx.get(f"{app.url}gradio_api/file={path}").status_code == 403  # no cookie at all
+    # Nor may another session run the app on it (an event's input naming the file).
+    join = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}], "fn_index": 0, "session_hash": "x"}
+    assert b.post("/gradio_api/queue/join", json=join).status_code == 403
+    assert "another session" not in a.post("/gradio_api/queue/join", json=join).text
+    # Gradio names a cached file by its content: whoever uploads the same bytes owns it too.
+    assert b.post("/gradio_api/upload", files={"files": ("mine.png", data, "image/png")}).json() == [path]
+    assert b.get(f"/gradio_api/file={path}").content == data
+
+
+def test_results_are_served_to_their_own_session_only_and_the_gallery_to_all(app):
+    a = Client(app.url, verbose=False, download_files=False)
+    picture = a.predict(handle_file(TUBINGEN), "the-scream", None, 64, 2, api_name="/stylize")[0]
+    owner, stranger = a.cookies, _session(app.url)
+    import httpx
+
+    url = f"{app.url}gradio_api/file={picture['path']}"
+    assert httpx.get(url, cookies=owner).status_code == 200
+    assert stranger.get(url).status_code == 403
+    config = stranger.get("/config").json()
+    gallery = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "gallery")
+    thumbnail = gallery["props"]["value"][0]["image"]["path"]
+    assert stranger.get(f"/gradio_api/file={thumbnail}").status_code == 200
