@@ -182,6 +182,10 @@ def _warm_up() -> None:
     # where CUDA is only attached inside the decorated function).
     if spaces is None or not os.environ.get("SPACES_ZERO_GPU"):
         get_extractor(DEFAULTS.weights, DEVICE, DEFAULTS.pooling, DEFAULTS.content_layers + DEFAULTS.style_layers)
+        if DEVICE.type == "cuda":  # and CUDA's own start-up (handles, kernels): seconds, once
+            noise = Image.effect_noise((64, 64), 64).convert("RGB")
+            for _ in stylize(noise, noise, DEFAULTS.replace(size=64, steps=2)):
+                pass
 
 
 def build_demo() -> gr.Blocks:

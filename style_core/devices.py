@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import torch
 
 from .config import DEVICES
+
+
+# cuDNN's kernel search runs again for every new image size (every photo shape, every scale):
+# seconds each time, for no gain at these sizes (bench/bench_speed.py --device cuda).
+CUDNN_BENCHMARK = os.environ.get("DEEPSTYLE_CUDNN_BENCHMARK", "0") == "1"
 
 
 class DeviceError(ValueError):
@@ -27,7 +33,7 @@ def resolve_device(name: str = "auto") -> torch.device:
         # TF32 for the convolutions: no visible change to the picture, several times faster.
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.benchmark = CUDNN_BENCHMARK
     return torch.device(name)
 
 

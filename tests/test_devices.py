@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from conftest import SHARED, photo, stripes
-from style_core import StyleConfig, load_image, stylize
+from style_core import StyleConfig, devices, load_image, stylize
 from style_core.cli import main as cli_main
 from style_core.devices import autocast, resolve_device, uses_bf16
 from style_core.features import get_extractor
@@ -57,9 +57,10 @@ def test_cuda_settings_and_precision_choice_without_a_gpu(monkeypatch):
     saved = [getattr(module, name) for module, name in flags]
     try:
         for module, name in flags:
-            setattr(module, name, False)
+            setattr(module, name, not devices.CUDNN_BENCHMARK if name == "benchmark" else False)
         assert resolve_device("auto") == torch.device("cuda")
-        assert all(getattr(module, name) for module, name in flags)
+        assert torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32
+        assert torch.backends.cudnn.benchmark is devices.CUDNN_BENCHMARK is False  # no search per image size
     finally:
         for (module, name), value in zip(flags, saved):
             setattr(module, name, value)

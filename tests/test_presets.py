@@ -19,7 +19,7 @@ def test_manifest_has_the_four_paintings_with_provenance():
 
 @pytest.mark.parametrize("preset_id", list(PRESETS))
 def test_each_preset_resolves_from_presets_dir(preset_id):
-    assert presets.resolve(preset_id) == SHARED / "presets" / f"{preset_id}.jpg"
+    assert presets.resolve(preset_id) == (SHARED / "presets" / f"{preset_id}.jpg").resolve()
 
 
 def test_typo_gets_did_you_mean():
