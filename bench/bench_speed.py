@@ -196,15 +196,16 @@ def _print_step_costs(sizes: list[int], device: str) -> None:
     for precision in ("fp32", "auto"):
         figures = ", ".join(f"{s} px {ms_per_step(s, device, precision):.0f} ms" for s in sizes)
         print(f"ms per step ({device}, {precision}): {figures}")
+    gpu = f" {'cold s':>7} {'GPU mem':>8}" if device == "cuda" else ""
     print(f"\n{'configuration':34} {'size':>5} {'wall s':>7} {'s/step':>7} {'1st prev':>8} "
-          f"{'style d':>8} {'content d':>9} {'peak RSS':>9} {'cold s':>7} {'GPU mem':>8}")
+          f"{'style d':>8} {'content d':>9} {'peak RSS':>9}{gpu}")
 
 
 def _print_row(name: str, size: int, d: dict) -> None:
     first = f"{d['first_preview']:.2f}" if d["first_preview"] is not None else "-"
+    gpu = f" {d['cold']:>7.2f} {round(d['gpu_mb']):>6}MB" if "gpu_mb" in d else ""
     print(f"{name:34} {size:>5} {d['wall']:>7.2f} {d['wall'] / d['steps']:>7.4f} {first:>8} "
-          f"{d['style']:>8.4f} {d['content']:>9.4f} {d['rss_mb']:>7.0f}MB {d.get('cold', d['wall']):>7.2f} "
-          f"{(str(round(d['gpu_mb'])) + 'MB') if 'gpu_mb' in d else '-':>8}", flush=True)
+          f"{d['style']:>8.4f} {d['content']:>9.4f} {d['rss_mb']:>7.0f}MB{gpu}", flush=True)
 
 
 def _save_side_by_side(rows: list, path: Path) -> None:
