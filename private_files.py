@@ -19,7 +19,6 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import unquote
 
 COOKIE = "deepstyle_session"
 MAX_FILES = 100_000  # owners remembered; the oldest are forgotten first (Gradio deletes old files anyway)
@@ -51,7 +50,7 @@ class PrivateFiles:
         path = scope["path"]
         requested = next((path.split(p, 1)[1] for p in self.file_prefixes if p in path), None)
         if requested is not None:
-            if not self._allowed(unquote(requested), session):
+            if not self._allowed(requested, session):  # scope["path"] is decoded once, as Gradio reads it
                 return await _forbidden(send)
         elif path.endswith(self.queue_join_path) and self.owners:
             body, receive = await _read_body(receive)
