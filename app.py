@@ -29,8 +29,7 @@ from PIL import Image
 from starlette.middleware import Middleware
 
 from private_files import PrivateFiles
-from style_core import StyleConfig, estimate_seconds, load_image, presets, resolve_device, save_png, stylize
-from style_core.features import get_extractor
+from style_core import StyleConfig, estimate_seconds, load_image, presets, resolve_device, save_png, stylize, warm_up
 
 DEFAULTS = StyleConfig()
 DEVICE = resolve_device("auto")
@@ -102,7 +101,7 @@ def paint(content, style_preset, style_image, size, steps, style_strength=DEFAUL
     """Stream (preview image, status text, run record) while the engine paints; errors as gr.Error."""
     if content is None:
         raise gr.Error("Add a photo first (upload one or pick the example).", print_exception=False)
-    if not MAX_SIZE >= int(size):
+    if int(size) > MAX_SIZE:
         raise gr.Error(f"Size {int(size)} px is over this server's limit of {MAX_SIZE} px.", print_exception=False)
     record = {"frames": [], "result": None, "content": content, "settings": None}
     try:
@@ -181,11 +180,7 @@ def _warm_up() -> None:
     # Load VGG-19 in the background so the first Run does not pay for it (not on ZeroGPU,
     # where CUDA is only attached inside the decorated function).
     if spaces is None or not os.environ.get("SPACES_ZERO_GPU"):
-        get_extractor(DEFAULTS.weights, DEVICE, DEFAULTS.pooling, DEFAULTS.content_layers + DEFAULTS.style_layers)
-        if DEVICE.type == "cuda":  # and CUDA's own start-up (handles, kernels): seconds, once
-            noise = Image.effect_noise((64, 64), 64).convert("RGB")
-            for _ in stylize(noise, noise, DEFAULTS.replace(size=64, steps=2)):
-                pass
+        warm_up(DEFAULTS)
 
 
 def build_demo() -> gr.Blocks:

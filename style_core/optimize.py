@@ -83,6 +83,17 @@ def estimate_seconds(content_size: tuple[int, int], config: StyleConfig = StyleC
     return rate * sum(s.steps * s.size[0] * s.size[1] for s in plan_scales(content_size, config)) / 1e6
 
 
+def warm_up(config: StyleConfig = StyleConfig()) -> None:
+    """Load VGG-19 for ``config``; on CUDA also run two 64 px steps, so that CUDA's own start-up
+    (handles, kernels: seconds, once per process) is not paid by the first real run."""
+    device = resolve_device(config.device)
+    get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
+    if device.type == "cuda":
+        noise = Image.effect_noise((64, 64), 64).convert("RGB")
+        for _ in stylize(noise, noise, config.replace(size=64, steps=2)):
+            pass
+
+
 def stylize(
     content: image_io.ImageSource,
     styles: image_io.ImageSource | Sequence[image_io.ImageSource],

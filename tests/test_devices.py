@@ -133,3 +133,13 @@ def test_real_cuda_out_of_memory_is_clear_and_the_next_run_works(tmp_path, capsy
     assert code == 1 and "error: out of memory at 4096 px on this device" in err, err[-2000:]
     assert cli_main(["--content", "tubingen", "--style", "starry-night", "--size", "64", "--steps", "2",
                      "--device", "cuda", "--output", str(tmp_path / "small.png")]) == 0
+
+
+def test_warm_up_leaves_the_extractor_loaded_for_the_first_run():
+    from style_core import features, warm_up
+
+    config = StyleConfig(pooling="max")  # a cache key of its own
+    key = (config.weights, "cpu", "max", max(features.VGG19_LAYERS[n] for n in config.content_layers + config.style_layers))
+    features._CACHE.pop(key, None)
+    warm_up(config.replace(device="cpu"))
+    assert key in features._CACHE

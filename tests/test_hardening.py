@@ -7,6 +7,7 @@ import time
 import urllib.error
 import urllib.request
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -214,8 +215,6 @@ def test_timelapse_memory_per_run_is_bounded():
 
 
 def _session(url: str):
-    import httpx
-
     client = httpx.Client(base_url=url, timeout=30)
     client.get("/")  # the page sets the session cookie
     return client
@@ -230,8 +229,6 @@ def test_uploads_are_served_to_their_own_session_only(app):
         response = other.get(f"/gradio_api/file={path}")
         assert response.status_code == 403 and "another session" in response.text
     assert b.get(f"/gradio_api/file/{path}").status_code == 403  # Gradio's older route too
-    import httpx
-
     assert httpx.get(f"{app.url}gradio_api/file={path}").status_code == 403  # no cookie at all
     # Nor may another session run the app on it (an event's input naming the file).
     join = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}], "fn_index": 0, "session_hash": "x"}
@@ -246,8 +243,6 @@ def test_results_are_served_to_their_own_session_only_and_the_gallery_to_all(app
     a = Client(app.url, verbose=False, download_files=False)
     picture = a.predict(handle_file(TUBINGEN), "the-scream", None, 64, 2, api_name="/stylize")[0]
     owner, stranger = a.cookies, _session(app.url)
-    import httpx
-
     url = f"{app.url}gradio_api/file={picture['path']}"
     assert httpx.get(url, cookies=owner).status_code == 200
     assert stranger.get(url).status_code == 403
