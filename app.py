@@ -69,14 +69,8 @@ def _preset_label(preset: presets.Preset) -> str:
 
 
 def _available_styles() -> dict[str, Path]:
-    """Preset paintings whose image can be found or fetched now: {id: path}."""
-    found = {}
-    for preset_id in presets.STYLE_IDS:
-        try:
-            found[preset_id] = presets.resolve(preset_id)
-        except presets.PresetError:
-            pass
-    return found
+    """The preset paintings: {id: path} (shipped in presets/; a damaged file stops start-up with its name)."""
+    return {preset_id: presets.resolve(preset_id) for preset_id in presets.STYLE_IDS}
 
 
 def _config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles) -> StyleConfig:
@@ -226,10 +220,7 @@ def build_demo() -> gr.Blocks:
 
 def _content_input() -> gr.Image:
     content = ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"], elem_id="content")
-    try:
-        example = str(presets.resolve("tubingen"))
-    except presets.PresetError:
-        return content
+    example = str(presets.resolve("tubingen"))
     gr.Examples([[example]], [content], label="Or the paper's photo (Tübingen, A. Praefcke, CC BY 3.0)",
                 cache_examples=False)
     return content
@@ -237,21 +228,17 @@ def _content_input() -> gr.Image:
 
 def _style_inputs(styles: dict[str, Path]):
     choices = [(_preset_label(presets.get(i)), i) for i in styles]
-    if styles:
-        gallery = gr.Gallery([(str(p), _preset_label(presets.get(i))) for i, p in styles.items()], label="Style",
-                             columns=4, height=180, allow_preview=False, elem_id="gallery")
-    else:
-        gr.Markdown("**The preset paintings are unavailable offline** (set `STYLE_PRESETS_DIR` to a folder with "
-                    "them); upload your own style image below.", elem_id="presets-offline")
+    gallery = gr.Gallery([(str(p), _preset_label(presets.get(i))) for i, p in styles.items()], label="Style",
+                         columns=4, height=180, allow_preview=False, elem_id="gallery")
     # A dropdown that takes any text: API callers may pass any id (or none), and a wrong one gets
     # the engine's did-you-mean instead of Gradio's choice check.
-    style_preset = gr.Dropdown(choices, value=choices[0][1] if choices else "", label="Preset painting",
-                               elem_id="preset", visible=bool(choices), allow_custom_value=True)
-    if styles:
-        def pick(evt: gr.SelectData) -> str:
-            return choices[evt.index][1]
+    style_preset = gr.Dropdown(choices, value=choices[0][1], label="Preset painting", elem_id="preset",
+                               allow_custom_value=True)
 
-        gallery.select(pick, None, style_preset, queue=False, api_visibility="private")
+    def pick(evt: gr.SelectData) -> str:
+        return choices[evt.index][1]
+
+    gallery.select(pick, None, style_preset, queue=False, api_visibility="private")
     style_image = ImageFile(label="…or your own style image (overrides the preset)", type="filepath",
                            sources=["upload", "clipboard"], elem_id="style_upload", height=160)
     with gr.Accordion("Blend a second style", open=False):

@@ -44,7 +44,7 @@ def serve(tmp: Path, **env: str):
     port = _free_port()
     environ = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                "GRADIO_TEMP_DIR": str(tmp / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False",
-               "DEEPSTYLE_CACHE_DIR": str(tmp / "cache"), "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1"}
     for key, value in env.items():
         if value is None:
             environ.pop(key, None)

@@ -1,4 +1,8 @@
-"""Shared test setup: presets from ../shared/presets, no network, a private cache, small images."""
+"""Shared test setup: the presets shipped in presets/, extra photos from ../shared when present, small images.
+
+The suite needs no network and no ../shared: tests that use ../shared/photos skip (with the reason)
+where it is absent, as in a newcomer's fresh clone.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,18 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+PRESETS = ROOT / "presets"
+TUBINGEN = str(PRESETS / "tubingen.jpg")  # the paper's photo, shipped (CC BY 3.0)
 
-os.environ.setdefault("STYLE_PRESETS_DIR", str(SHARED / "presets"))
-os.environ["DEEPSTYLE_OFFLINE"] = "1"  # tests never download
+os.environ.pop("STYLE_PRESETS_DIR", None)  # the shipped presets, whatever the caller's shell has
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEEPSTYLE_CACHE_DIR", str(tmp_path / "cache"))
+def shared_photo(name: str) -> Path:
+    """A test photo from ../shared/photos (not shipped: unknown licence); skips when absent."""
+    path = SHARED / "photos" / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared is not beside this checkout)")
+    return path
 
 
 def photo(width: int = 96, height: int = 72, seed: int = 0) -> Image.Image:

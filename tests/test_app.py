@@ -1,6 +1,7 @@
 """The real server (python app.py) driven with gradio_client, as an API user would."""
 
 import hashlib
+import json
 import time
 import urllib.request
 
@@ -11,9 +12,8 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from appserver import serve
-from conftest import SHARED, stripes
+from conftest import TUBINGEN, stripes
 
-TUBINGEN = str(SHARED / "photos" / "tubingen.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +86,13 @@ def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tm
     assert status.startswith("Done")
 
 
-def test_offline_without_presets_the_page_says_so_and_uploads_work(tmp_path):
-    style = tmp_path / "stripes.png"
-    stripes(96, 96).save(style)
-    with serve(tmp_path, STYLE_PRESETS_DIR=None, DEEPSTYLE_OFFLINE="1") as app:
-        page = urllib.request.urlopen(app.url + "config", timeout=10).read().decode()
-        assert "unavailable offline" in page
-        client = Client(app.url, verbose=False)
-        image, status = client.predict(handle_file(TUBINGEN), "", handle_file(str(style)), 64, 4, api_name="/stylize")
-        assert status.startswith("Done")
-        with pytest.raises(AppError, match="preset 'starry-night' is unavailable offline"):
-            client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+def test_the_page_offers_the_shipped_paintings_and_photo_without_any_download(server):
+    config = json.loads(urllib.request.urlopen(server.url + "config", timeout=10).read())
+    gallery = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "gallery")
+    captions = [item["caption"] for item in gallery["props"]["value"]]
+    assert [c.split(" — ")[0] for c in captions] == [
+        "The Starry Night", "The Scream", "Composition VII", "The Shipwreck of the Minotaur"]
+    for item in gallery["props"]["value"]:  # served to a stranger, from the repository's presets/
+        assert urllib.request.urlopen(server.url + "gradio_api/file=" + item["image"]["path"], timeout=10).status == 200
+    dataset = next(c for c in config["components"] if c["type"] == "dataset")
+    assert "tubingen" in json.dumps(dataset["props"]["samples"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from appserver import serve
-from conftest import ROOT, SHARED
+from conftest import ROOT, TUBINGEN
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("DEEPSTYLE_ARTIFACTS", ROOT / "artifacts"))
@@ -44,7 +44,7 @@ def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
         page.goto(app.url)
         page.locator("#gallery img[alt^='Composition VII']").click()
         page.wait_for_function("document.querySelector('#preset input').value.includes('Composition VII')")
-        page.locator("#content input[type=file]").set_input_files(str(SHARED / "photos" / "tubingen.jpg"))
+        page.locator("#content input[type=file]").set_input_files(TUBINGEN)
         page.get_by_text("Advanced").click()
         _set_number(page, "size", 128)
         _set_number(page, "steps", 400)
@@ -84,7 +84,7 @@ def test_phone_width_layout_has_no_horizontal_scroll(page, tmp_path):
 def test_closing_the_tab_stops_the_work(page, tmp_path):
     with serve(tmp_path) as app:
         page.goto(app.url)
-        page.locator("#content input[type=file]").set_input_files(str(SHARED / "photos" / "tubingen.jpg"))
+        page.locator("#content input[type=file]").set_input_files(TUBINGEN)
         page.get_by_text("Advanced").click()
         _set_number(page, "size", 192)
         _set_number(page, "steps", 1000)

@@ -5,17 +5,17 @@ import sys
 
 from PIL import Image
 
-from conftest import ROOT, SHARED, photo
+from conftest import ROOT, TUBINGEN, photo
 from style_core.cli import main
 
 
 def test_cli_writes_png_of_requested_long_side_with_settings(tmp_path, capsys):
     out = tmp_path / "out.png"
-    code = main(["--content", str(SHARED / "photos" / "golden-gate.jpg"), "--style", "starry-night",
+    code = main(["--content", TUBINGEN, "--style", "starry-night",
                  "--size", "64", "--steps", "4", "--seed", "1", "--preserve-color", "--output", str(out)])
     assert code == 0
     image = Image.open(out)
-    assert image.size == (64, 48)  # 979×734 photo, long side 64
+    assert image.size == (64, 48)  # 1024×768 photo, long side 64
     settings = json.loads(image.text["deepstyle"])
     assert settings["steps"] == 4 and settings["preserve_color"] == "luminance" and settings["styles"] == ["starry-night"]
     assert "step" in capsys.readouterr().err  # the tqdm bar
@@ -38,8 +38,8 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
     bad.write_text("not an image")
     cases = [
         (["--content", str(bad), "--style", "starry-night"], "not an image"),
-        (["--content", str(SHARED / "photos" / "tubingen.jpg"), "--style", "starry-nite"], "did you mean 'starry-night'"),
-        (["--content", str(SHARED / "photos" / "tubingen.jpg"), "--style", "the-scream", "--size", "5"], "size must be between"),
+        (["--content", TUBINGEN, "--style", "starry-nite"], "did you mean 'starry-night'"),
+        (["--content", TUBINGEN, "--style", "the-scream", "--size", "5"], "size must be between"),
     ]
     for args, message in cases:
         result = _run(*args, "--output", str(tmp_path / "o.png"))

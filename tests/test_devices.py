@@ -7,7 +7,7 @@ CUDA tests run where a GPU is present (``python -m pytest tests/test_devices.py`
 import pytest
 import torch
 
-from conftest import SHARED, photo, stripes
+from conftest import PRESETS, TUBINGEN, photo, stripes
 from style_core import StyleConfig, devices, load_image, stylize
 from style_core.cli import main as cli_main
 from style_core.devices import autocast, resolve_device, uses_bf16
@@ -21,7 +21,7 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GP
 
 
 def _tubingen(width: int = 128) -> torch.Tensor:
-    image = load_image(SHARED / "photos" / "tubingen.jpg")
+    image = load_image(TUBINGEN)
     return to_tensor(image.resize((width, width * 3 // 4)))
 
 
@@ -92,8 +92,8 @@ def test_cuda_features_match_cpu_fp32_within_bf16_tolerance():
 
 @cuda
 def test_cuda_run_paints_as_well_as_the_cpu():
-    content = load_image(SHARED / "photos" / "tubingen.jpg").resize((96, 72))
-    style = load_image(SHARED / "presets" / "starry-night.jpg").resize((96, 76))
+    content = load_image(TUBINGEN).resize((96, 72))
+    style = load_image(PRESETS / "starry-night.jpg").resize((96, 76))
     config = StyleConfig(size=96, steps=30, preview_every=5)
     cpu = [p for p in stylize(content, style, config.replace(device="cpu", precision="fp32")) if p.done][-1].image
     gpu = [p for p in stylize(content, style, config.replace(device="cuda")) if p.done][-1].image

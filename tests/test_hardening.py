@@ -15,10 +15,9 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from appserver import serve
-from conftest import ROOT, SHARED, photo, png_bytes
+from conftest import PRESETS, ROOT, TUBINGEN, photo, png_bytes
 from test_image_io import _bomb_png, _jpeg
 
-TUBINGEN = str(SHARED / "photos" / "tubingen.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +171,7 @@ def test_corrupt_preset_file_is_a_clear_error_on_use(tmp_path, monkeypatch):
 
 
 def test_server_serves_no_path_outside_what_it_must(app):
-    for path in ("/etc/passwd", str(ROOT / "app.py"), str(SHARED / "presets" / "tubingen.jpg")):
+    for path in ("/etc/passwd", str(ROOT / "app.py"), str(PRESETS / "manifest.json")):
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"{app.url}gradio_api/file={path}", timeout=10)
         assert info.value.code in (403, 404)

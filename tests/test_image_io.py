@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import SHARED, photo, png_bytes
+from conftest import TUBINGEN, photo, png_bytes, shared_photo
 from style_core.image_io import MAX_PIXELS, ImageError, fit_size, load_image, save_png, to_pil, to_tensor
 
 
@@ -100,8 +100,14 @@ def test_exif_rotated_photo_comes_out_upright():
 
 
 def test_real_photo_loads_from_path():
-    image = load_image(SHARED / "photos" / "tubingen.jpg")
-    assert image.mode == "RGB" and image.size[0] > image.size[1]
+    image = load_image(TUBINGEN)
+    assert image.mode == "RGB" and image.size == (1024, 768)
+
+
+@pytest.mark.parametrize("name, size", [("golden-gate.jpg", (979, 734)), ("hoover-tower-night.jpg", (760, 400))])
+def test_shared_test_photos_load(name, size):
+    image = load_image(shared_photo(name))
+    assert image.mode == "RGB" and image.size == size
 
 
 def test_missing_path():
