@@ -76,10 +76,19 @@ _RATES: dict[tuple[str, bool], float] = {("cpu", True): 5.5, ("cpu", False): 9.0
                                          ("cuda", False): 0.04, ("mps", False): 0.5}
 
 
-def estimate_seconds(content_size: tuple[int, int], config: StyleConfig = StyleConfig()) -> float:
-    """Expected wall time of a run on this machine, before it starts (weights loaded)."""
-    device = resolve_device(config.device)
-    rate = _RATES.get((device.type, uses_bf16(device, config.precision)), 1.0)
+def estimate_seconds(content_size: tuple[int, int], config: StyleConfig = StyleConfig(),
+                     device_type: str | None = None) -> float:
+    """Expected wall time of a run on this machine, before it starts (weights loaded).
+
+    ``device_type`` ("cpu", "cuda", ...) estimates for that kind of device without querying one:
+    a ZeroGPU server asks how long a run would hold a GPU it does not have yet.
+    """
+    if device_type is None:
+        device = resolve_device(config.device)
+        key = (device.type, uses_bf16(device, config.precision))
+    else:
+        key = (device_type, device_type == "cuda" if config.precision == "auto" else config.precision == "bf16")
+    rate = _RATES.get(key, 1.0)
     return rate * sum(s.steps * s.size[0] * s.size[1] for s in plan_scales(content_size, config)) / 1e6
 
 

@@ -1,6 +1,7 @@
 """The real server (python app.py) driven with gradio_client, as an API user would."""
 
 import hashlib
+import re
 import json
 import time
 import urllib.request
@@ -8,11 +9,15 @@ import urllib.request
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
+from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
 from appserver import serve
 from conftest import TUBINGEN, stripes
+from style_core import StyleConfig
+from ui.painting import OneRunEach
+
+GRACE_S = OneRunEach.GRACE_S
 
 
 
@@ -45,7 +50,7 @@ def test_preset_run_streams_distinct_previews_then_final_of_requested_size(clien
     intermediate = {_digest(p) for p in images[:-1]}
     assert len(intermediate) >= 3, outputs
     assert max(Image.open(_path(final_image)).size) == 112
-    assert any("Step" in status and "left" in status for _image, status in outputs)
+    assert any(re.fullmatch(r"Painting… \d+ % · step \d+ of 30 · about \d+ s left", status) for _image, status in outputs)
 
 
 def test_cancel_ends_the_run_and_the_next_run_works(client):
@@ -96,3 +101,57 @@ def test_the_page_offers_the_shipped_paintings_and_photo_without_any_download(se
         assert urllib.request.urlopen(server.url + "gradio_api/file=" + item["image"]["path"], timeout=10).status == 200
     dataset = next(c for c in config["components"] if c["type"] == "dataset")
     assert "tubingen" in json.dumps(dataset["props"]["samples"])
+
+
+def test_a_keyword_call_needs_only_the_photo(client):
+    image, status = client.predict(content=handle_file(TUBINGEN), style_preset="starry-night", size=128, steps=20,
+                                   api_name="/stylize")
+    assert status.startswith("Done") and max(Image.open(image).size) == 128
+    image, status = client.predict(content=handle_file(TUBINGEN), size=64, steps=2, api_name="/stylize")
+    assert status.startswith("Done")  # the first painting, the default everything else
+
+
+def test_the_api_reads_like_a_python_function(client):
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/stylize"]["parameters"]
+    assert [p["parameter_name"] for p in params] == [
+        "content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color", "style_scale",
+        "seed", "second_style", "blend"]
+    assert [p["parameter_name"] for p in params if not p["parameter_has_default"]] == ["content"]
+    types = {p["parameter_name"]: p["python_type"]["type"] for p in params}
+    assert (types["size"], types["steps"], types["seed"]) == ("int", "int", "int"), types
+    defaults = {p["parameter_name"]: p["parameter_default"] for p in params}
+    assert defaults["style_preset"] == "starry-night" and defaults["style_image"] is None
+    assert (defaults["size"], defaults["steps"]) == (StyleConfig().size, StyleConfig().steps)
+
+
+def test_one_visitor_cannot_fill_the_queue_and_others_are_still_served(server):
+    greedy, other = Client(server.url, verbose=False), Client(server.url, verbose=False)
+    jobs = [greedy.submit(handle_file(TUBINGEN), "starry-night", None, 96, 30, api_name="/stylize") for _ in range(20)]
+    refused = 0
+    for job in jobs:
+        try:
+            job.result(timeout=120)
+        except ValidationError as exc:
+            assert "still under way" in str(exc)
+            refused += 1
+    assert refused == 19  # one run per visitor: the other 19 never entered the queue
+    _image, status = other.predict(handle_file(TUBINGEN), "the-scream", None, 64, 2, api_name="/stylize")
+    assert status.startswith("Done")
+    _image, status = greedy.predict(handle_file(TUBINGEN), "the-scream", None, 64, 2, api_name="/stylize")
+    assert status.startswith("Done")  # and once that run is over, the visitor paints again
+
+
+def test_a_run_cancelled_while_waiting_frees_the_visitor(server):
+    busy, waiting = Client(server.url, verbose=False), Client(server.url, verbose=False)
+    first = busy.submit(handle_file(TUBINGEN), "starry-night", None, 160, 1000, api_name="/stylize")
+    deadline = time.monotonic() + 60
+    while not first.outputs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    queued = waiting.submit(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+    time.sleep(1.0)
+    queued.cancel()  # never started: the painting's own clean-up never runs
+    time.sleep(GRACE_S + 1)
+    again = waiting.submit(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+    first.cancel()
+    _image, status = again.result(timeout=120)
+    assert status.startswith("Done")

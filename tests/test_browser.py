@@ -43,9 +43,9 @@ def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
     with serve(tmp_path) as app:
         page.goto(app.url)
         page.locator("#gallery img[alt^='Composition VII']").click()
-        page.wait_for_function("document.querySelector('#preset input').value.includes('Composition VII')")
+        page.wait_for_function("document.querySelector('#chosen').innerText.includes('Composition VII')")
         page.locator("#content input[type=file]").set_input_files(TUBINGEN)
-        page.get_by_text("Advanced").click()
+        page.get_by_text("More options").click()
         _set_number(page, "size", 128)
         _set_number(page, "steps", 400)
         page.locator("#run").click()
@@ -60,13 +60,15 @@ def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
         page.locator("#stop").click()
         time.sleep(2)
         status = page.locator("#status textarea").input_value()
-        assert "Step" in status and not status.startswith("Done")
+        assert status.startswith("Stopped at step"), status
         assert page.locator("#out img").count() == 1  # Stop keeps the last picture
         # The session's own files (its upload, its pictures) reach it: private_files lets them through.
+        page.get_by_role("tab", name="Before / after").click()
         for selector in ("#content img", "#out img", "#compare img"):
             assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"), selector
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-run-stopped.png"), full_page=True)
+        page.locator("#about").get_by_text("About").click()
         assert "Wassily Kandinsky" in page.locator("#credits").inner_text()
 
 
@@ -85,11 +87,11 @@ def test_closing_the_tab_stops_the_work(page, tmp_path):
     with serve(tmp_path) as app:
         page.goto(app.url)
         page.locator("#content input[type=file]").set_input_files(TUBINGEN)
-        page.get_by_text("Advanced").click()
+        page.get_by_text("More options").click()
         _set_number(page, "size", 192)
         _set_number(page, "steps", 1000)
         page.locator("#run").click()
-        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Step')", timeout=60_000)
+        page.wait_for_function("document.querySelector('#status textarea').value.includes(' step ')", timeout=60_000)
         busy = app.cpu_rate(1.0)
         page.close()
         time.sleep(2.0)

@@ -145,29 +145,29 @@ def test_out_of_memory_gives_a_clear_message_and_the_next_run_works(monkeypatch)
     import gradio as gr
     import torch
 
-    import app as deepstyle_app
+    from ui import gpu, painting
 
     def out_of_memory(*_args, **_kwargs):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
         yield  # a generator, like the real one
 
     with monkeypatch.context() as patch:
-        patch.setattr(deepstyle_app, "_painting", out_of_memory)
+        patch.setattr(gpu, "stylize", out_of_memory)
         with pytest.raises(gr.Error, match="Out of memory at 512 px on this device: try a smaller size"):
-            list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 512, 10))
-    results = list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 64, 2))
+            list(painting.paint(TUBINGEN, "starry-night", None, 512, 10))
+    results = list(painting.paint(TUBINGEN, "starry-night", None, 64, 2))
     assert results[-1][1].startswith("Done")
 
 
 def test_corrupt_preset_file_is_a_clear_error_on_use(tmp_path, monkeypatch):
     import gradio as gr
 
-    import app as deepstyle_app
+    from ui import painting
 
     (tmp_path / "starry-night.jpg").write_bytes(b"\xff\xd8\xff\xe0 broken")
     monkeypatch.setenv("STYLE_PRESETS_DIR", str(tmp_path))
     with pytest.raises(gr.Error, match="style image 1: the image file is truncated or corrupt"):
-        list(deepstyle_app.paint(TUBINGEN, "starry-night", None, 64, 2))
+        list(painting.paint(TUBINGEN, "starry-night", None, 64, 2))
 
 
 def test_server_serves_no_path_outside_what_it_must(app):
@@ -202,15 +202,15 @@ def test_upload_over_the_cap_is_refused_and_the_server_keeps_serving(tmp_path):
 
 
 def test_timelapse_memory_per_run_is_bounded():
-    import app as deepstyle_app
+    from ui import painting
 
     frames = []
     first = Image.new("RGB", (1024, 768), "red")
-    deepstyle_app._add_frame(frames, first)
+    painting._add_frame(frames, first)
     for _ in range(500):
-        deepstyle_app._add_frame(frames, Image.new("RGB", (1024, 768), "blue"))
-    assert len(frames) <= deepstyle_app.MAX_FRAMES
-    assert max(frames[0].size) == deepstyle_app.TIMELAPSE_SIDE and frames[0].getpixel((0, 0)) == (255, 0, 0)
+        painting._add_frame(frames, Image.new("RGB", (1024, 768), "blue"))
+    assert len(frames) <= painting.MAX_FRAMES
+    assert max(frames[0].size) == painting.TIMELAPSE_SIDE and frames[0].getpixel((0, 0)) == (255, 0, 0)
 
 
 def _session(url: str):

@@ -6,7 +6,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from private_files import COOKIE, PrivateFiles
+from ui.private_files import COOKIE, PrivateFiles
 
 
 def _app(tmp_path):

@@ -1,0 +1,90 @@
+"""ZeroGPU, emulated: the real server with a stand-in ``spaces`` package (tests/zerogpu) that runs each
+painting in a forked worker, pickles what crosses, holds it to the GPU seconds asked for, and never
+tells it that the visitor pressed Stop."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from appserver import serve
+from conftest import ROOT, TUBINGEN
+from style_core import StyleConfig
+from ui import gpu
+
+STAND_IN = ROOT / "tests" / "zerogpu"
+
+
+def _events(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def zerogpu(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("zerogpu")
+    log = tmp / "zerogpu.jsonl"
+    path = os.pathsep.join([str(STAND_IN), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # The worker paints on this machine's CPU: the GPU seconds asked for are estimated for it.
+    with serve(tmp, PYTHONPATH=path, SPACES_ZERO_GPU="true", DEEPSTYLE_ZEROGPU_DEVICE="cpu",
+               ZEROGPU_LOG=str(log)) as app:
+        yield app, log
+
+
+def test_gpu_seconds_follow_the_run_with_a_floor_and_a_cap():
+    asked = {size: gpu.gpu_seconds(TUBINGEN, ["starry-night"], StyleConfig(size=size), "") for size in (256, 512, 1024)}
+    print("GPU seconds asked for:", asked)
+    assert gpu.GPU_START_S + gpu.GPU_COLD_S <= asked[256] <= asked[512] <= asked[1024] <= gpu.GPU_CAP_S, asked
+    assert asked[1024] < 30, asked  # seconds, not ZeroGPU's default minute or the two minutes asked before
+    long_run = StyleConfig(size=2048, steps=5000)
+    assert gpu.gpu_seconds(TUBINGEN, ["starry-night"], long_run, "") == gpu.GPU_CAP_S
+    assert gpu.gpu_seconds("/no/such/photo.jpg", ["starry-night"], StyleConfig(size=512), "") == asked[512]
+
+
+def test_a_run_streams_from_the_worker_and_finishes(zerogpu):
+    app, log = zerogpu
+    job = Client(app.url, verbose=False).submit(handle_file(TUBINGEN), "starry-night", None, 96, 24,
+                                                api_name="/stylize")
+    outputs = list(job)
+    image, status = job.result()
+    assert status.startswith("Done") and max(Image.open(image).size) == 96
+    # Previews crossed from the worker as they were painted (steps without one send an empty update).
+    pictures = {Image.open(image).tobytes() for image, _status in outputs[:-1] if isinstance(image, str)}
+    assert len(pictures) >= 3, outputs
+    calls = [e for e in _events(log) if e["event"] == "call"]
+    assert calls and gpu.GPU_START_S + gpu.GPU_COLD_S <= calls[-1]["duration"] <= gpu.GPU_CAP_S, calls
+    ends = [e for e in _events(log) if e["event"] == "worker-end" and e["pid"] == calls[-1]["pid"]]
+    assert ends and ends[-1]["items"] == len(outputs)  # every record the worker pickled reached the client
+
+
+def test_a_bad_upload_gets_the_same_clear_message(zerogpu, tmp_path):
+    app, _log = zerogpu
+    bad = tmp_path / "holiday.jpg"
+    bad.write_text("this is not a picture")
+    with pytest.raises(AppError, match="photo: not an image") as info:
+        Client(app.url, verbose=False).predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
+    assert "ZeroGPU" not in str(info.value) and "Traceback" not in str(info.value)
+
+
+def test_stop_ends_the_worker_although_zerogpu_does_not_tell_it(zerogpu):
+    app, log = zerogpu
+    job = Client(app.url, verbose=False).submit(handle_file(TUBINGEN), "the-scream", None, 192, 1000,
+                                                api_name="/stylize")
+    deadline = time.monotonic() + 90
+    while len(job.outputs()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(job.outputs()) >= 3
+    worker = [e for e in _events(log) if e["event"] == "call"][-1]["pid"]
+    job.cancel()
+    cancelled = time.time()
+    deadline = time.monotonic() + 15
+    while not any(e["event"] == "worker-end" and e["pid"] == worker for e in _events(log)):
+        assert time.monotonic() < deadline, "the worker went on painting after Stop"
+        time.sleep(0.1)
+    ended = next(e for e in _events(log) if e["event"] == "worker-end" and e["pid"] == worker)
+    assert ended["t"] - cancelled < 5, ended["t"] - cancelled
+    assert app.cpu_rate(1.5) < 0.25  # nothing left painting

