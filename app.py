@@ -12,7 +12,7 @@ import threading
 from starlette.middleware import Middleware
 
 from style_core import warm_up
-from ui import CSS, build_demo
+from ui import CSS, NOT_SHARED, build_demo
 from ui.gpu import ZERO_GPU
 from ui.private_files import PrivateFiles
 from ui.settings import CONCURRENCY, MAX_UPLOAD, QUEUE_SIZE
@@ -23,7 +23,8 @@ def main() -> None:
         threading.Thread(target=warm_up, daemon=True).start()
     demo = build_demo()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    private = Middleware(PrivateFiles, public_config=lambda: demo.config)
+    private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,
+                         private_in_links=NOT_SHARED)
     demo.launch(max_file_size=MAX_UPLOAD, css=CSS, run_history=False, app_kwargs={"middleware": [private]})
 
 

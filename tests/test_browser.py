@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from appserver import serve
-from conftest import ROOT, TUBINGEN
+from conftest import ROOT, TUBINGEN, photo, stripes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("DEEPSTYLE_ARTIFACTS", ROOT / "artifacts"))
@@ -20,7 +20,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(tmp_path, monkeypatch):
+def browser(tmp_path, monkeypatch):
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("HOME", str(tmp_path))  # chromium writes ~/.config and ~/.cache
@@ -28,9 +28,20 @@ def page(tmp_path, monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_page(viewport={"width": 1280, "height": 1000})
+
+
+def _upload(page, elem_id: str, path) -> str:
+    """Upload a file into a component; return its path on the server (from Gradio's upload answer)."""
+    with page.expect_response(lambda r: "/gradio_api/upload" in r.url and r.request.method == "POST") as answer:
+        page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+    return answer.value.json()[0]
 
 
 def _set_number(page, elem_id: str, value: int) -> None:
@@ -97,3 +108,37 @@ def test_closing_the_tab_stops_the_work(page, tmp_path):
         time.sleep(2.0)
         idle = app.cpu_rate(2.0)
         assert busy > 0.8 and idle < 0.25, (busy, idle)
+
+
+def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser, tmp_path):
+    with serve(tmp_path) as app:
+        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        page.goto(app.url)
+        first = tmp_path / "first.png"
+        photo(160, 120, seed=3).save(first)
+        first_photo = _upload(page, "content", first)  # replaced below: not shared
+        page.locator("#content button[aria-label='Remove Image']").click()
+        shared_photo = _upload(page, "content", TUBINGEN)
+        page.get_by_role("tab", name="Your own painting").click()
+        own = tmp_path / "own.png"
+        stripes(96, 96).save(own)
+        own_painting = _upload(page, "style_upload", own)
+        page.get_by_text("More options").click()
+        _set_number(page, "size", 96)
+        _set_number(page, "steps", 6)
+        page.locator("#run").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
+        with page.expect_response(lambda r: "/gradio_api/deep_link" in r.url) as answer:
+            page.locator(".share-link").first.click()  # the button copies the page's URL with this link's id
+        link = f"{app.url}?deep_link={answer.value.json()}"
+
+        stranger = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        stranger.goto(link)
+        stranger.locator("#out img").wait_for()
+        for selector in ("#out img", "#content img"):  # the painting and its photo
+            assert stranger.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"), selector
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        stranger.screenshot(path=str(ARTIFACTS / "browser-shared-link.png"))
+        assert stranger.request.get(f"{app.url}gradio_api/file={first_photo}").status == 403
+        assert stranger.request.get(f"{app.url}gradio_api/file={own_painting}").status == 403
+        assert stranger.request.get(f"{app.url}gradio_api/file={shared_photo}").status == 200

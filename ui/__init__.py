@@ -9,6 +9,6 @@
 ``app.py`` at the repository root builds the page and serves it.
 """
 
-from .layout import CSS, build_demo
+from .layout import CSS, NOT_SHARED, build_demo
 
-__all__ = ["CSS", "build_demo"]
+__all__ = ["CSS", "NOT_SHARED", "build_demo"]

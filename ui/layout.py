@@ -19,6 +19,8 @@ from style_core import StyleConfig, estimate_seconds, presets
 from . import gpu, painting, settings
 
 DEFAULTS = painting.DEFAULTS
+# What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
+NOT_SHARED = frozenset({"style_upload"})
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -156,7 +158,7 @@ def _canvas() -> dict:
         with gr.Tab("Download", elem_id="tab-download"):
             with gr.Row():
                 download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
-                share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_id="share")
+                share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_classes=["share-link"])
         with gr.Tab("Before / after", elem_id="tab-compare"):
             compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
         with gr.Tab("Timelapse", elem_id="tab-timelapse"):
@@ -196,8 +198,8 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     run = start.success(painting.paint, inputs, [v["out"], v["status"], record], api_name="stylize",
                         validator=painting.check_run, show_progress_on=[v["status"]],
                         concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
-    run.then(_ended, [record], [v["download"], v["compare"], v["timelapse"], v["results"], v["status"], c["run"],
-                               c["stop"]], api_visibility="private")
+    run.then(_ended, [record], [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"],
+                               c["run"], c["stop"]], api_visibility="private")
     c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run], api_visibility="private")
 
 
@@ -229,11 +231,14 @@ def _ended(record):
     buttons = (gr.update(value="Paint", variant="primary"), gr.update(visible=False))
     results = painting.finish(record)
     if results is None:  # stopped before the first step, or failed: the status already says so
-        return None, None, None, gr.update(visible=False), gr.skip(), *buttons
+        return gr.skip(), None, None, None, gr.update(visible=False), gr.skip(), *buttons
     width, height = results.size
     download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px")
-    return (download, results.before_after, str(results.timelapse) if results.timelapse else None,
-            gr.update(visible=True), painting.final_status(record), *buttons)
+    # The canvas set once more, as a value: a share link saves the page as the session holds it, and
+    # Gradio's session copy of a component streamed with skipped steps keeps no value.
+    return (gr.update(value=record.result), download, results.before_after,
+            str(results.timelapse) if results.timelapse else None, gr.update(visible=True),
+            painting.final_status(record), *buttons)
 
 
 def estimate(content, size, steps) -> str:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 from PIL import Image
 
 from style_core import StyleConfig, load_image, presets, save_png
@@ -195,7 +196,9 @@ def finish(record: Record | None) -> Results | None:
     """After a run, finished or stopped: the results of the picture it reached (None before any step)."""
     if record is None or record.result is None:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="deepstyle-"))
+    # In Gradio's upload folder: pruned with it (settings.KEEP_HOURS), and servable from a share link.
+    Path(get_upload_folder()).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="deepstyle-", dir=get_upload_folder()))
     result = record.result
     # The settings it was really made with: a stopped run's picture has the size and steps it reached.
     made = {**record.settings, "size": max(result.size), "steps_done": record.step, "finished": record.done}

@@ -9,6 +9,12 @@ page's own config (the preset gallery, the example photo) are public. Gradio nam
 by its content, so two sessions that upload the same photo share one path: each is an owner.
 A client that sends no cookies (a browser blocking third-party cookies in an iframe) keeps
 Gradio's own rule for the files it makes: served to whoever has the URL.
+
+Sharing is the owner's act: Gradio's share link (``/gradio_api/deep_link``) saves the page as the
+session has it, and whoever opens the link loads its files. Only the session that owns a Gradio
+session may make its link. The files in the saved page become public, except the values of the
+components named in ``private_in_links`` (a visitor's own style image), which are taken out of
+the saved page before the link reaches its owner.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
 
 COOKIE = "deepstyle_session"
 MAX_FILES = 100_000  # owners remembered; the oldest are forgotten first (Gradio deletes old files anyway)
@@ -28,15 +35,20 @@ class PrivateFiles:
     """ASGI middleware. ``public_config``: returns the app's config (``Blocks.config``), read
     once, on first use; the files it names are served to everyone."""
 
-    def __init__(self, app, public_config: Callable[[], dict], api_prefix: str = "/gradio_api"):
+    def __init__(self, app, public_config: Callable[[], dict], api_prefix: str = "/gradio_api",
+                 upload_dir: Callable[[], str] | None = None, private_in_links: frozenset[str] = frozenset()):
         self.app = app
         self.public_config = public_config
         self.public: set[str] | None = None
+        self.upload_dir = upload_dir  # Gradio's upload folder, which holds deep_links/<link>/state.json
+        self.private_in_links = private_in_links  # elem_ids whose values a share link leaves out
         self.upload_path = api_prefix + "/upload"
         self.file_prefixes = (api_prefix + "/file=", api_prefix + "/file/")  # the second: Gradio's older route
         self.queue_data_path = api_prefix + "/queue/data"
         self.queue_join_path = api_prefix + "/queue/join"
+        self.deep_link_path = api_prefix + "/deep_link"
         self.owners: OrderedDict[str, set[str]] = OrderedDict()
+        self.gradio_sessions: OrderedDict[str, str] = OrderedDict()  # Gradio session_hash -> our session
 
     def _allowed(self, path: str, session: str | None) -> bool:
         owners = self.owners.get(os.path.realpath(path))
@@ -52,10 +64,16 @@ class PrivateFiles:
         if requested is not None:
             if not self._allowed(requested, session):  # scope["path"] is decoded once, as Gradio reads it
                 return await _forbidden(send)
-        elif path.endswith(self.queue_join_path) and self.owners:
+        elif path.endswith(self.queue_join_path):
             body, receive = await _read_body(receive)
             if not all(self._allowed(p, session) for p in _event_paths(b"data:" + body)):
                 return await _forbidden(send)
+            self._bind(body, session)
+        elif path.endswith(self.deep_link_path):
+            gradio_session = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash", [""])[0]
+            if self.gradio_sessions.get(gradio_session, session) != session:
+                return await _forbidden(send)  # another visitor's page
+            send = self._sharing(send)
         elif session is not None and path.endswith(self.upload_path):
             send = self._recording(send, session, _upload_paths)
         elif session is not None and path.endswith(self.queue_data_path):
@@ -99,18 +117,96 @@ class PrivateFiles:
 
         return recording_send
 
-    def _claim(self, path: str, session: str) -> None:
+    def _bind(self, join_body: bytes, session: str | None) -> None:
+        """Remember which of our sessions a Gradio session (a page load, an API client) belongs to."""
+        try:
+            gradio_session = json.loads(join_body).get("session_hash")
+        except (ValueError, AttributeError):
+            return
+        if session is not None and isinstance(gradio_session, str):
+            self.gradio_sessions.setdefault(gradio_session, session)
+            if len(self.gradio_sessions) > MAX_FILES:
+                self.gradio_sessions.popitem(last=False)
+
+    def _sharing(self, send):
+        """Wrap ``send`` of a share link's answer: publish the saved page's files before the link leaves."""
+        body = bytearray()
+        ok = False
+
+        async def sharing_send(message):
+            nonlocal ok
+            if message["type"] == "http.response.start":
+                ok = message["status"] == 200
+            elif message["type"] == "http.response.body" and ok:
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    self._publish_link(bytes(body))
+            await send(message)
+
+        return sharing_send
+
+    def _publish_link(self, body: bytes) -> None:
+        """Make the files of the page saved under this link public; leave out what is not shared."""
+        try:
+            link = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(link, str) or not link.replace("-", "").replace("_", "").isalnum() or self.upload_dir is None:
+            return
+        upload_dir = os.path.realpath(self.upload_dir())
+        state_file = os.path.join(upload_dir, "deep_links", link, "state.json")
+        try:
+            with open(state_file, "rb") as handle:
+                components = json.load(handle)
+        except (OSError, ValueError):
+            return
+        on_page = {c.get("id") for c in self.public_config().get("components", [])}
+        # Gradio's session copy also holds stray copies of streamed components (ids not on the page).
+        components = [c for c in components if isinstance(c, dict) and c.get("id") in on_page]
+        shared: list[str] = []
+        for component in components:
+            props = component.get("props", {})
+            if props.get("elem_id") in self.private_in_links:
+                props.pop("value", None)  # not part of what the owner shares
+            elif "value" in props:
+                props["value"] = _servable(props["value"], upload_dir, self.file_prefixes[0], shared)
+        with open(state_file, "w", encoding="utf-8") as handle:
+            json.dump(components, handle)
+        self._public_set().update(shared)
+        for path in shared:
+            self.owners.pop(path, None)
+
+    def _public_set(self) -> set[str]:
         if self.public is None:
             found: list[str] = []
             _collect(self.public_config(), found)
             self.public = {os.path.realpath(p) for p in found}
+        return self.public
+
+    def _claim(self, path: str, session: str) -> None:
         path = os.path.realpath(path)
-        if path in self.public:
+        if path in self._public_set():
             return
         self.owners.setdefault(path, set()).add(session)
         self.owners.move_to_end(path)
         if len(self.owners) > MAX_FILES:
             self.owners.popitem(last=False)
+
+
+def _servable(value, upload_dir: str, file_route: str, shared: list[str]):
+    """``value`` with each file in it given its URL, or taken out where Gradio cannot serve it (outside
+    its upload folder); the real paths of the files kept are appended to ``shared``."""
+    if isinstance(value, list):
+        return [item for item in (_servable(v, upload_dir, file_route, shared) for v in value) if item is not None]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("path"), str) and ("url" in value or "meta" in value):
+        path = os.path.realpath(value["path"])
+        if os.path.commonpath([path, upload_dir]) != upload_dir:
+            return None
+        shared.append(path)
+        return {**value, "url": value.get("url") or file_route + value["path"]}
+    return {key: _servable(item, upload_dir, file_route, shared) for key, item in value.items()}
 
 
 def _upload_paths(body: bytes) -> list[str]:
