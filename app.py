@@ -1,13 +1,11 @@
 """DeepStyle: ``python app.py`` serves the page (http://127.0.0.1:7860, or a Hugging Face Space).
 
 The page lives in the ``ui`` package and the engine in ``style_core``; this file starts them:
-the engine warms up in the background, the queue gets its limits, and each visitor's files are
-served to that visitor only (``ui/private_files.py``).
+the engine warms up, the queue gets its limits, and each visitor's files are served to that
+visitor only (``ui/private_files.py``).
 """
 
 from __future__ import annotations
-
-import threading
 
 from starlette.middleware import Middleware
 
@@ -19,8 +17,10 @@ from ui.settings import CONCURRENCY, MAX_UPLOAD, QUEUE_SIZE
 
 
 def main() -> None:
-    if not ZERO_GPU:  # on ZeroGPU the server process holds no GPU: the worker loads the weights there
-        threading.Thread(target=warm_up, daemon=True).start()
+    # The page accepts runs once the engine is warm (weights loaded, a few steps measured): the first
+    # visitor's time is then what the page says. On ZeroGPU the server process holds no GPU.
+    if not ZERO_GPU:
+        warm_up()
     demo = build_demo()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,

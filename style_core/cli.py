@@ -63,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except torch.OutOfMemoryError:
-        print(f"error: out of memory at {config.size} px on this device: try a smaller --size", file=sys.stderr)
+        at = f"{config.size} px" if config.size else "the automatic size"
+        print(f"error: out of memory at {at} on this device: try a smaller --size", file=sys.stderr)
         return 1
     print(f"wrote {output} ({result.width}×{result.height})", file=sys.stderr)
     return 0

@@ -1,8 +1,9 @@
 """StyleConfig: every setting of a style-transfer run, its default, and its validation.
 
 This is the one source of defaults: the CLI builds its options from these fields and
-the app's controls take their initial values from ``StyleConfig()``. Defaults are the
-fast configuration that ``bench/bench_speed.py`` backs (see the README's figures).
+the app's controls take their initial values from ``StyleConfig()``. By default a run is planned
+by time (30 s, the size this device paints well in that time); give ``steps`` for a run planned by
+steps, which the same seed repeats exactly. ``bench/bench_speed.py`` backs the defaults.
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ def _field(default: Any, help: str) -> Any:
 class StyleConfig:
     """Settings of one run. Sizes are pixels of the long side of an image."""
 
-    size: int = _field(512, "long side of the result, px")
-    steps: int = _field(84, "optimiser steps over all scales together (most run at low resolution)")
+    size: int = _field(0, "long side of the result, px; 0: what this device paints well (512 on a CPU, "
+                          "1024 on a GPU), smaller when the time is short")
+    seconds: float = _field(30.0, "time the painting takes (after start-up), s, when steps is 0")
+    steps: int = _field(0, "optimiser steps over all scales together (most run at low resolution); "
+                           "0: as many as fit in seconds. Steps and seed repeat a picture exactly")
     style_weight: float = _field(10.0, "style strength: weight of the style loss against the content loss")
     content_weight: float = _field(1.0, "weight of the content loss")
     tv_weight: float = _field(1.0, "total-variation smoothing; 0 turns it off")
@@ -73,8 +77,13 @@ class StyleConfig:
     weights: str = _field("caffe", "caffe (embedded), a local weights file, or hub:<repo id>")
 
     def __post_init__(self) -> None:
-        _check_int("size", self.size, MIN_SIZE, MAX_SIZE)
-        _check_int("steps", self.steps, 1, 100_000)
+        _check_int("size", self.size, 0, MAX_SIZE)
+        if 0 < self.size < MIN_SIZE:
+            raise ConfigError(f"size must be 0 (automatic) or between {MIN_SIZE} and {MAX_SIZE}, but got {self.size}")
+        _check_int("steps", self.steps, 0, 100_000)
+        _check_number("seconds", self.seconds, 0.0, 3600.0)
+        if not self.steps and not self.seconds:
+            raise ConfigError("give steps or seconds: with both 0 the run has no end")
         _check_int("scales", self.scales, 0, 4)
         _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
         _check_int("preview_every", self.preview_every, 1, 100_000)

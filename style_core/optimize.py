@@ -8,7 +8,6 @@ is optimised is what the user sees. Closing the generator (Stop in the app) rais
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,10 +17,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from . import color, image_io, presets
+from . import schedule
 from .config import StyleConfig
 from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
 from .losses import blend_grams, content_loss, gram_matrix, style_loss, total_variation
+from .schedule import Stage
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Progress:
     """One step of a run. ``image`` is set every ``preview_every`` steps and on the last record."""
 
     step: int  # steps done so far, over all scales
-    total_steps: int
+    total_steps: int  # planned (by time: expected, refined as the run goes)
     scale: int  # 1-based index of the scale being optimised
     scales: int
     size: tuple[int, int]  # (width, height) of the canvas at this scale
@@ -37,70 +38,45 @@ class Progress:
     content_loss: float  # relative content error (unweighted)
     style_loss: float  # relative style error, weighted average over layers (unweighted)
     elapsed: float  # seconds since the run started
-    eta: float  # estimated seconds left
+    eta: float  # seconds left: by time, what remains of the plan; by steps, at this run's measured speed
     image: Image.Image | None = None
     done: bool = False
 
 
-@dataclass(frozen=True)
-class Stage:
-    size: tuple[int, int]  # (width, height)
-    steps: int
+def device_key(device_type: str, precision: str) -> tuple[str, bool]:
+    """How the cost model tells devices apart: (device type, whether convolutions run in bf16).
+
+    A CUDA device is not queried (a ZeroGPU server plans runs for a GPU it does not hold yet):
+    its convolutions are taken to run in bf16 unless fp32 is asked for.
+    """
+    if device_type == "cuda":
+        return device_type, precision != "fp32"
+    return device_type, uses_bf16(torch.device(device_type), precision)
 
 
-# Share of the steps given to each scale, coarse to fine, by number of scales. Most steps run at
-# low resolution where they are cheap; the finest scale only restores detail (bench/bench_speed.py).
-STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.48, 0.355, 0.165), 4: (0.45, 0.27, 0.17, 0.11)}
-
-
-def plan_scales(content_size: tuple[int, int], config: StyleConfig) -> list[Stage]:
-    """Coarse-to-fine sizes (each twice the previous) and the steps to run at each."""
-    if min(image_io.fit_size(content_size, config.size)) < image_io.MIN_SIDE:
-        width, height = content_size
-        raise ValueError(f"size {config.size} is too small for a {width}×{height} image: "
-                         f"its short side would be under {image_io.MIN_SIDE} px")
-    count = config.scales or max(1, 1 + int(math.log2(config.size / config.min_scale_size) + 1e-9))
-    count = min(count, len(STEP_SHARES))
-    while count > 1 and min(image_io.fit_size(content_size, round(config.size / 2 ** (count - 1)))) < image_io.MIN_SIDE:
-        count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
-    long_sides = [round(config.size / 2 ** (count - 1 - i)) for i in range(count)]
-    shares = STEP_SHARES[count]
-    steps = [max(1, round(config.steps * share)) for share in shares]
-    steps[-1] = max(1, config.steps - sum(steps[:-1]))
-    return [Stage(image_io.fit_size(content_size, side), n) for side, n in zip(long_sides, steps)]
-
-
-# Seconds per (megapixel × step), by (device type, bf16): measured on a 2-core AVX-512 CPU and
-# refined by every finished run in this process (an exponential moving average).
-_RATES: dict[tuple[str, bool], float] = {("cpu", True): 5.5, ("cpu", False): 9.0, ("cuda", True): 0.02,
-                                         ("cuda", False): 0.04, ("mps", False): 0.5}
+def plan_scales(content_size: tuple[int, int], config: StyleConfig = StyleConfig(),
+                device_type: str | None = None) -> list[Stage]:
+    """The coarse-to-fine stages of a run on the config's device, or on ``device_type`` (schedule.plan)."""
+    return schedule.plan(content_size, config, device_key(device_type or resolve_device(config.device).type,
+                                                          config.precision))
 
 
 def estimate_seconds(content_size: tuple[int, int], config: StyleConfig = StyleConfig(),
                      device_type: str | None = None) -> float:
-    """Expected wall time of a run on this machine, before it starts (weights loaded).
-
-    ``device_type`` ("cpu", "cuda", ...) estimates for that kind of device without querying one:
-    a ZeroGPU server asks how long a run would hold a GPU it does not have yet.
-    """
-    if device_type is None:
-        device = resolve_device(config.device)
-        key = (device.type, uses_bf16(device, config.precision))
-    else:
-        key = (device_type, device_type == "cuda" if config.precision == "auto" else config.precision == "bf16")
-    rate = _RATES.get(key, 1.0)
-    return rate * sum(s.steps * s.size[0] * s.size[1] for s in plan_scales(content_size, config)) / 1e6
+    """Expected wall time of a run on this machine, or on ``device_type``, before it starts (weights loaded)."""
+    key = device_key(device_type or resolve_device(config.device).type, config.precision)
+    return schedule.estimate(schedule.plan(content_size, config, key), key)
 
 
 def warm_up(config: StyleConfig = StyleConfig()) -> None:
-    """Load VGG-19 for ``config``; on CUDA also run two 64 px steps, so that CUDA's own start-up
-    (handles, kernels: seconds, once per process) is not paid by the first real run."""
+    """Load VGG-19 for ``config`` and take a few small steps, so that the first real run does not pay
+    for the device's own start-up (CUDA handles, kernel and primitive set-up: seconds, once per process)
+    and the cost model has measured this machine's steps."""
     device = resolve_device(config.device)
     get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
-    if device.type == "cuda":
-        noise = Image.effect_noise((64, 64), 64).convert("RGB")
-        for _ in stylize(noise, noise, config.replace(size=64, steps=2)):
-            pass
+    noise = Image.effect_noise((128, 96), 64).convert("RGB")
+    for _ in stylize(noise, noise, config.replace(size=128, steps=6, scales=1, seconds=0.0, max_seconds=0.0)):
+        pass
 
 
 def stylize(
@@ -117,10 +93,11 @@ def stylize(
     device = resolve_device(config.device)
     weights = _style_weights(len(style_images), config)
     extractor = get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
-    stages = plan_scales(content_image.size, config)
+    key = device_key(device.type, config.precision)
+    stages = schedule.plan(content_image.size, config, key)
     if config.preserve_color == "match":
         style_images = [color.match_colors(s, content_image) for s in style_images]
-    run = _Run(config, stages, device, time.perf_counter())
+    run = _Run(config, stages, key, time.perf_counter())
     canvas = None
     try:
         for index, stage in enumerate(stages):
@@ -215,14 +192,21 @@ def _initial_canvas(previous: torch.Tensor | None, content: torch.Tensor, config
 
 
 class _Run:
-    """State shared by the scales of one run: step count, clock, cost-based ETA."""
+    """State shared by the scales of one run: steps, clock, when each scale ends, the time left.
 
-    def __init__(self, config: StyleConfig, stages: list[Stage], device: torch.device, start: float):
+    Planned by steps, a scale ends after its steps; planned by time, a scale ends before the step
+    that would take it past its share of ``config.seconds`` (it always takes one), so the run ends
+    on time. Every scale's measured step time refines the cost model (schedule.record_steps), and
+    the time left is the plan's remainder at the speed this run has measured.
+    """
+
+    def __init__(self, config: StyleConfig, stages: list[Stage], device: tuple[str, bool], start: float):
         self.config, self.stages, self.device, self.start = config, stages, device, start
-        self.total_steps = sum(s.steps for s in stages)
+        self.by_time = not config.steps
+        self.ends = [sum(s.seconds for s in stages[: i + 1]) for i in range(len(stages))]
         self.step = 0
-        self.cost_done = 0.0
         self.last = (0.0, 0.0, 0.0)
+        self.speed = 1.0  # measured step time / the cost model's, at the current scale
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -230,39 +214,57 @@ class _Run:
     def out_of_time(self) -> bool:
         return bool(self.config.max_seconds) and self.elapsed() >= self.config.max_seconds
 
-    def eta(self, index: int, steps_left_here: int) -> float:
-        # Cost of a step ~ pixels; the rate is what this run has measured so far.
-        pixels = [s.size[0] * s.size[1] for s in self.stages]
-        later = sum(s.steps * p for s, p in zip(self.stages[index + 1:], pixels[index + 1:]))
-        remaining = steps_left_here * pixels[index] + later
-        return self.elapsed() / self.cost_done * remaining if self.cost_done else float("nan")
-
     def optimise(self, index: int, canvas: torch.Tensor, objective: _Objective) -> Iterator[Progress]:
         stage = self.stages[index]
         canvas.requires_grad_(True)
         step_fn = _make_stepper(canvas, objective, self.config)
+        times: list[float] = []
         try:
-            for done in range(1, stage.steps + 1):
+            while True:
+                begun = time.perf_counter()
                 self.last = step_fn()
+                times.append(time.perf_counter() - begun)
                 self.step += 1
-                self.cost_done += stage.size[0] * stage.size[1]
-                preview = done == 1 or self.step % self.config.preview_every == 0
-                stopping = self.out_of_time()
-                if stopping or done == stage.steps:
-                    preview = True
+                if len(times) > 1:  # the first step of a scale also builds its targets
+                    self.speed = times[-1] / schedule.step_seconds(stage.size, self.device)
+                last = self._scale_over(index, len(times)) or self.out_of_time()
+                preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
                 image = self._to_image(canvas, objective.content) if preview else None
-                yield self._progress(index, stage.steps - done, image)
-                if stopping:
+                yield self._progress(index, len(times), image)
+                if last:
                     return
         finally:
             canvas.requires_grad_(False)
+            if len(times) > 1:
+                schedule.record_steps(stage.size, self.device, sum(times[1:]) / len(times[1:]))
 
-    def _progress(self, index: int, steps_left: int, image: Image.Image | None, done: bool = False) -> Progress:
+    def _scale_over(self, index: int, done: int) -> bool:
+        if not self.by_time:
+            return done >= self.stages[index].steps
+        next_step = self.speed * schedule.step_seconds(self.stages[index].size, self.device)
+        return self.elapsed() + next_step > self.ends[index]
+
+    def _steps_after(self, index: int, done: int) -> tuple[int, float]:
+        """(steps, seconds) still to come after ``done`` steps of scale ``index``, at this run's speed."""
+        stage = self.stages[index]
+        here = self.speed * schedule.step_seconds(stage.size, self.device)
+        if self.by_time:
+            steps = max(0, int((self.ends[index] - self.elapsed()) / here))
+            later = [max(1, int(s.seconds / (self.speed * schedule.step_seconds(s.size, self.device))
+                                - schedule.SETUP_STEPS)) for s in self.stages[index + 1:]]
+            return steps + sum(later), max(0.0, self.ends[-1] - self.elapsed())
+        seconds = (stage.steps - done) * here + sum(
+            (s.steps + schedule.SETUP_STEPS) * self.speed * schedule.step_seconds(s.size, self.device)
+            for s in self.stages[index + 1:])
+        return stage.steps - done + sum(s.steps for s in self.stages[index + 1:]), seconds
+
+    def _progress(self, index: int, done: int, image: Image.Image | None, final: bool = False) -> Progress:
         loss, content, style = self.last
+        steps_left, seconds_left = (0, 0.0) if final else self._steps_after(index, done)
         return Progress(
-            step=self.step, total_steps=self.total_steps, scale=index + 1, scales=len(self.stages),
+            step=self.step, total_steps=self.step + steps_left, scale=index + 1, scales=len(self.stages),
             size=self.stages[index].size, loss=loss, content_loss=content, style_loss=style,
-            elapsed=self.elapsed(), eta=0.0 if done else self.eta(index, steps_left), image=image, done=done,
+            elapsed=self.elapsed(), eta=seconds_left, image=image, done=final,
         )
 
     def _to_image(self, canvas: torch.Tensor, content: torch.Tensor) -> Image.Image:
@@ -271,16 +273,12 @@ class _Run:
         return image_io.to_pil(canvas)
 
     def final(self, canvas: torch.Tensor, content_image: Image.Image) -> Progress:
-        if self.cost_done:
-            key = (self.device.type, uses_bf16(self.device, self.config.precision))
-            measured = self.elapsed() / self.cost_done * 1e6
-            _RATES[key] = 0.7 * _RATES.get(key, measured) + 0.3 * measured
         size = self.stages[-1].size
-        content = image_io.to_tensor(image_io.resize(content_image, size), self.device)
+        content = image_io.to_tensor(image_io.resize(content_image, size), canvas.device)
         if canvas.shape[-2:] != content.shape[-2:]:  # stopped early at a coarse scale
             canvas = F.interpolate(canvas.detach(), size=content.shape[-2:], mode="bicubic", align_corners=False)
         index = len(self.stages) - 1
-        return self._progress(index, 0, self._to_image(canvas, content), done=True)
+        return self._progress(index, 0, self._to_image(canvas, content), final=True)
 
 
 FIRST_STEP = 0.05  # largest pixel change of L-BFGS's first step, in [0, 1] units

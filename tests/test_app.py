@@ -115,13 +115,14 @@ def test_the_api_reads_like_a_python_function(client):
     params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/stylize"]["parameters"]
     assert [p["parameter_name"] for p in params] == [
         "content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color", "style_scale",
-        "seed", "second_style", "blend"]
+        "seed", "second_style", "blend", "seconds"]
     assert [p["parameter_name"] for p in params if not p["parameter_has_default"]] == ["content"]
     types = {p["parameter_name"]: p["python_type"]["type"] for p in params}
     assert (types["size"], types["steps"], types["seed"]) == ("int", "int", "int"), types
     defaults = {p["parameter_name"]: p["parameter_default"] for p in params}
     assert defaults["style_preset"] == "starry-night" and defaults["style_image"] is None
-    assert (defaults["size"], defaults["steps"]) == (StyleConfig().size, StyleConfig().steps)
+    assert (defaults["size"], defaults["steps"], defaults["seconds"]) == (0, 0, 30)  # by time: 30 s on a CPU
+    assert (StyleConfig().size, StyleConfig().steps) == (0, 0)
 
 
 def test_one_visitor_cannot_fill_the_queue_and_others_are_still_served(server):

@@ -39,7 +39,7 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
     cases = [
         (["--content", str(bad), "--style", "starry-night"], "not an image"),
         (["--content", TUBINGEN, "--style", "starry-nite"], "did you mean 'starry-night'"),
-        (["--content", TUBINGEN, "--style", "the-scream", "--size", "5"], "size must be between"),
+        (["--content", TUBINGEN, "--style", "the-scream", "--size", "5"], "size must be 0 (automatic) or between"),
     ]
     for args, message in cases:
         result = _run(*args, "--output", str(tmp_path / "o.png"))

@@ -77,9 +77,12 @@ def test_cli_out_of_memory_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     monkeypatch.setattr(cli, "stylize", out_of_memory)
-    code = cli_main(["--content", "tubingen", "--style", "starry-night", "--output", str(tmp_path / "o.png")])
+    code = cli_main(["--content", "tubingen", "--style", "starry-night", "--size", "512", "--output", str(tmp_path / "o.png")])
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert code == 1 and err == ["error: out of memory at 512 px on this device: try a smaller --size"]
+    cli_main(["--content", "tubingen", "--style", "starry-night", "--output", str(tmp_path / "o.png")])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert err == ["error: out of memory at the automatic size on this device: try a smaller --size"]
 
 
 @cuda

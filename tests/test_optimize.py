@@ -53,8 +53,8 @@ def test_multiscale_plan_and_requested_size():
         plan_scales((2000, 200), config)
 
 
-def test_default_plan_for_512_is_coarse_to_fine():
-    stages = plan_scales((979, 734), StyleConfig())
+def test_plan_for_512_is_coarse_to_fine():
+    stages = plan_scales((979, 734), StyleConfig(size=512, steps=84))
     assert [max(s.size) for s in stages][-1] == 512
     assert len(stages) >= 2 and stages[0].steps > stages[-1].steps
 
@@ -105,7 +105,7 @@ def test_preserve_color_match_recolours_the_style():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"size": 10}, "size must be between 32 and 4096"),
+    ({"size": 10}, r"size must be 0 \(automatic\) or between 32 and 4096"),
     ({"optimizer": "sgd"}, "optimizer must be one of lbfgs, adam"),
     ({"style_layers": ("relu9_9",)}, "unknown VGG-19 layer 'relu9_9'"),
     ({"style_layer_weights": (1.0,)}, "one weight per style layer"),

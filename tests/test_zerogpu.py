@@ -36,13 +36,17 @@ def zerogpu(tmp_path_factory):
 
 
 def test_gpu_seconds_follow_the_run_with_a_floor_and_a_cap():
-    asked = {size: gpu.gpu_seconds(TUBINGEN, ["starry-night"], StyleConfig(size=size), "") for size in (256, 512, 1024)}
-    print("GPU seconds asked for:", asked)
-    assert gpu.GPU_START_S + gpu.GPU_COLD_S <= asked[256] <= asked[512] <= asked[1024] <= gpu.GPU_CAP_S, asked
-    assert asked[1024] < 30, asked  # seconds, not ZeroGPU's default minute or the two minutes asked before
-    long_run = StyleConfig(size=2048, steps=5000)
-    assert gpu.gpu_seconds(TUBINGEN, ["starry-night"], long_run, "") == gpu.GPU_CAP_S
-    assert gpu.gpu_seconds("/no/such/photo.jpg", ["starry-night"], StyleConfig(size=512), "") == asked[512]
+    def asked(**settings):
+        return gpu.gpu_seconds(TUBINGEN, ["starry-night"], StyleConfig(**settings), "")
+
+    by_steps = {size: asked(size=size, steps=84) for size in (256, 512, 1024)}
+    by_time = {size: asked(size=size, seconds=5) for size in (256, 512, 1024)}
+    print("GPU seconds asked for, 84 steps:", by_steps, "5 s painting:", by_time)
+    start = gpu.GPU_START_S + gpu.GPU_COLD_S
+    assert start <= by_steps[256] <= by_steps[512] <= by_steps[1024] < 30, by_steps
+    assert set(by_time.values()) == {round(start + gpu.GPU_MARGIN * 5)}  # by time: the time, whatever the size
+    assert asked(size=2048, steps=5000) == asked(seconds=600) == gpu.GPU_CAP_S
+    assert gpu.gpu_seconds("/no/such/photo.jpg", ["starry-night"], StyleConfig(size=512, steps=84), "") == by_steps[512]
 
 
 def test_a_run_streams_from_the_worker_and_finishes(zerogpu):

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
-from style_core import StyleConfig, estimate_seconds, presets
+from style_core import StyleConfig, estimate_seconds, plan_scales, presets
 
 from . import gpu, painting, settings
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
 NOT_SHARED = frozenset({"style_upload"})
+# The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
+EXAMPLE = str(Path(__file__).resolve().parent.parent / "docs" / "example-painting.jpg")
+EXAMPLE_LABEL = "Painting (an example: the paper's photo as The Starry Night)"
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -32,6 +36,7 @@ CSS = """
 #chosen p {margin: 2px 0 0 0; font-size: 0.9em}
 @media (max-width: 640px) {#gallery .caption-label {display: none} #gallery, #gallery .grid-wrap {height: 110px !important}}
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
+#go {align-items: end}
 #about {font-size: 0.85em}
 """
 
@@ -71,6 +76,17 @@ class Setting(gr.Slider):
         return "slider"
 
 
+class Choice(gr.Radio):
+    """Radio buttons whose value reaches the run's validator unchecked, so that an API caller may
+    ask for any time (the validator says what is out of range); the page offers a few."""
+
+    def preprocess(self, payload):
+        return payload
+
+    def get_block_name(self) -> str:
+        return "radio"
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
         with gr.Column(elem_id="page"):
@@ -92,12 +108,15 @@ def _choices() -> dict:
     gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo", cache_examples=False,
                 elem_id="examples")
     picked = _style_picker()
-    with gr.Row(equal_height=True):
-        run = gr.Button("Paint", variant="primary", elem_id="run", scale=3)
-        stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False, scale=1)
+    with gr.Row(equal_height=True, elem_id="go"):
+        seconds = Choice([(label, value) for value, label in painting.TIME_CHOICES], value=painting.DEFAULT_SECONDS,
+                         label="Time to paint", elem_id="time", scale=2, min_width=200)
+        with gr.Column(scale=1, min_width=120):
+            run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
+            stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False)
     eta = gr.Markdown(elem_id="eta")
     controls = _settings()
-    return {"content": content, **picked, "run": run, "stop": stop, "eta": eta, **controls}
+    return {"content": content, **picked, "seconds": seconds, "run": run, "stop": stop, "eta": eta, **controls}
 
 
 def _style_picker() -> dict:
@@ -150,8 +169,8 @@ def _settings() -> dict:
 
 
 def _canvas() -> dict:
-    out = gr.Image(label="Painting", type="pil", format="png", elem_id="out", interactive=False, height=480,
-                   buttons=["download", "share", "fullscreen"] if settings.ON_SPACES else ["download", "fullscreen"])
+    out = gr.Image(EXAMPLE, label=EXAMPLE_LABEL, type="pil", format="png", elem_id="out", interactive=False,
+                   height=480, buttons=["download", "share", "fullscreen"] if settings.ON_SPACES else ["download", "fullscreen"])
     status = gr.Textbox(show_label=False, elem_id="status", interactive=False, lines=1,
                         placeholder="The painting appears here as it forms.")
     with gr.Tabs(visible=False, elem_id="results") as results:
@@ -185,12 +204,14 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     """The events: estimate, Paint → stream → results, Stop."""
     painting.RUNS.pending = lambda session: _queued_or_running(demo, session)
     record = gr.State()
-    for trigger in (c["content"].change, c["size"].change, c["steps"].change):
-        trigger(estimate, [c["content"], c["size"], c["steps"]], c["eta"], queue=False, show_progress="hidden",
-                api_visibility="private")
-    demo.load(estimate, [c["content"], c["size"], c["steps"]], c["eta"], queue=False, api_visibility="private")
+    c["content"].change(_show_photo, c["content"], v["out"], queue=False, show_progress="hidden",
+                        api_visibility="private")
+    timing = [c["content"], c["size"], c["steps"], c["seconds"]]
+    for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
+        trigger(estimate, timing, c["eta"], queue=False, show_progress="hidden", api_visibility="private")
+    demo.load(estimate, timing, c["eta"], queue=False, api_visibility="private")
     inputs = [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
-                             "preserve_color", "style_scale", "seed", "second_style", "blend")]
+                             "preserve_color", "style_scale", "seed", "second_style", "blend", "seconds")]
     # Queued (its own concurrency group, so it never waits for a painting): a queued event's
     # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
     start = c["run"].click(_start, c["content"], [c["run"], c["stop"], v["results"], v["status"], record],
@@ -222,6 +243,13 @@ def _start(content, request: gr.Request):
             "Starting…", None)
 
 
+def _show_photo(content):
+    """Before a run the canvas shows the visitor's photo (the painting starts from it), else the example."""
+    if content is None:
+        return gr.update(value=EXAMPLE, label=EXAMPLE_LABEL)
+    return gr.update(value=content, label="Painting")
+
+
 def _stopping(record):
     return painting.final_status(record)
 
@@ -241,15 +269,16 @@ def _ended(record):
             painting.final_status(record), *buttons)
 
 
-def estimate(content, size, steps) -> str:
-    """A line with the expected time of a run with these settings on this server."""
+def estimate(content, size, steps, seconds) -> str:
+    """A line with the expected time and size of a run with these settings on this server."""
     try:
         # Only the header: this runs on every slider move, and the run itself validates the file.
         with Image.open(content) if content else contextlib.nullcontext() as photo:
             photo_size = photo.size if photo else (4, 3)
-        seconds = estimate_seconds(photo_size, StyleConfig(size=int(size), steps=int(steps)),
-                                   device_type=gpu.DEVICE_TYPE)
-    except (ValueError, OSError):  # a bad file or setting: the run will say what is wrong
+        config = StyleConfig(size=int(size), steps=int(steps), seconds=float(seconds))
+        took = estimate_seconds(photo_size, config, device_type=gpu.DEVICE_TYPE)
+        width, height = plan_scales(photo_size, config, device_type=gpu.DEVICE_TYPE)[-1].size
+    except (ValueError, OSError, TypeError):  # a bad file or setting: the run will say what is wrong
         return ""
     where = "a GPU" if gpu.DEVICE_TYPE == "cuda" else "this server's CPU"
-    return f"About {max(1, round(seconds))} s on {where}."
+    return f"About {max(1, round(took))} s on {where}, {width}×{height} px."

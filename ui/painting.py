@@ -28,6 +28,10 @@ from . import gpu, settings
 DEFAULTS = StyleConfig()
 FIRST_PAINTING = presets.STYLE_IDS[0]
 MAX_SIZE = settings.max_size(gpu.DEVICE_TYPE)
+# The times a visitor chooses from, and the default, by the kind of device this server paints on.
+TIMES = {"cuda": (((5, "5 s"), (15, "15 s"), (30, "30 s")), 5),
+         "cpu": (((10, "10 s"), (30, "30 s"), (120, "2 min")), 30)}
+TIME_CHOICES, DEFAULT_SECONDS = TIMES.get(gpu.DEVICE_TYPE, TIMES["cpu"])
 PREVIEW_EVERY = 3  # steps between pictures sent to the page (each step still updates the status)
 TIMELAPSE_SIDE = 384
 MAX_FRAMES = 80  # timelapse frames kept per run (memory per session stays bounded)
@@ -85,12 +89,16 @@ NO_PHOTO = "Add a photo first (upload one or pick the example)."
 ALREADY_PAINTING = "Your painting is still under way: wait for it, or press Stop before starting another."
 
 
-def make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles) -> StyleConfig:
+def make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles,
+                seconds) -> StyleConfig:
     """The engine's settings from the page's controls (a ValueError for values out of range)."""
     if int(size) > MAX_SIZE:
         raise ValueError(f"Size {int(size)} px is over this server's limit of {MAX_SIZE} px.")
+    if not int(steps) and float(seconds) > settings.MAX_SECONDS:
+        raise ValueError(f"{float(seconds):g} s is over this server's limit of {settings.MAX_SECONDS:g} s per painting.")
     return StyleConfig(
-        size=int(size), steps=int(steps), style_weight=float(style_strength), style_scale=float(style_scale),
+        size=int(size), steps=int(steps), seconds=float(seconds), style_weight=float(style_strength),
+        style_scale=float(style_scale),
         preserve_color="luminance" if preserve_color else "none", seed=int(seed or 0),
         style_blend=(1.0 - float(blend), float(blend)) if two_styles else (),
         max_seconds=settings.MAX_SECONDS, preview_every=PREVIEW_EVERY,
@@ -100,20 +108,23 @@ def make_config(size, steps, style_strength, preserve_color, style_scale, seed, 
 def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | None = None,
           size: int = DEFAULTS.size, steps: int = DEFAULTS.steps, style_strength: float = DEFAULTS.style_weight,
           preserve_color: bool = False, style_scale: float = DEFAULTS.style_scale, seed: int = DEFAULTS.seed,
-          second_style: str = "", blend: float = 0.5, request: gr.Request = None, progress=gr.Progress()):
+          second_style: str = "", blend: float = 0.5, seconds: float = DEFAULT_SECONDS, request: gr.Request = None,
+          progress=gr.Progress()):
     """Paint the photo in the style of a painting; streams (picture, status) while it paints.
 
     Parameters: content (the photo), style_preset (a preset painting's id), style_image (your own
-    painting: overrides the preset), size (long side, px), steps, style_strength, preserve_color
-    (keep the photo's colours), style_scale (brush size), seed, second_style (a second preset id
-    to blend in), blend (its share, 0–1).
+    painting: overrides the preset), size (long side, px; 0: the best for the time), steps (0: as
+    many as fit in the time; steps and seed repeat a picture exactly), style_strength,
+    preserve_color (keep the photo's colours), style_scale (brush size), seed, second_style (a
+    second preset id to blend in), blend (its share, 0–1), seconds (the time to paint for).
     """
     try:
         if content is None:
             raise gr.Error(NO_PHOTO, print_exception=False)
         try:
             styles = [style_image or style_preset or FIRST_PAINTING] + ([second_style] if second_style else [])
-            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1)
+            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1,
+                                 seconds)
         except ValueError as exc:
             yield from _fail(str(exc))
         yield from _stream(content, styles, config, progress)
@@ -149,8 +160,9 @@ def _observe(record: Record, p) -> str:
     if p.done:
         return final_status(record)
     left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
+    of = "of about " if not record.settings["steps"] else "of "  # planned by time: the count is an estimate
     return (f"{_stage_words(p.scale, p.scales)}… {round(100 * status_fraction(p))} % · "
-            f"step {p.step} of {p.total_steps} · {left}")
+            f"step {p.step} {of}{p.total_steps} · {left}")
 
 
 def status_fraction(p) -> float:
@@ -169,17 +181,17 @@ def _stage_words(scale: int, scales: int) -> str:
 
 
 def check_run(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
-              second_style, blend, request: gr.Request = None) -> list[dict]:
+              second_style, blend, seconds, request: gr.Request = None) -> list[dict]:
     """The run's validator, before Gradio queues it: the settings in range, and the visitor's one run
     claimed. A refusal reaches an API caller as a ValidationError with its message, and the page
     under the photo (one verdict per input; the message rides on the first)."""
     try:
-        make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, bool(second_style))
-    except ValueError as exc:
+        make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, bool(second_style), seconds)
+    except (ValueError, TypeError) as exc:
         message = str(exc)
     else:
         message = "" if request is None or RUNS.claim(request.session_hash) else ALREADY_PAINTING
-    return [gr.validate(not message, message)] + [gr.validate(True, "")] * 10
+    return [gr.validate(not message, message)] + [gr.validate(True, "")] * 11
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""The plan of a run: its scales, the steps or seconds each gets, and what a step costs on this device.
+
+A run paints coarse to fine: each scale twice the previous, most of the work at low resolution
+where it is cheap. It is planned either by steps (``steps`` > 0: the same steps and seed give the
+same picture) or by time (``steps`` = 0: each scale gets a share of ``seconds`` and runs steps until
+its share is spent, so the run ends on time whatever the device).
+
+The cost model says what a step costs: ``a + b × megapixels`` seconds, with a stage's set-up
+(its content and style targets) about one step more. It starts from figures measured on the
+kinds of device DeepStyle runs on, and every finished stage refines ``b`` for this process's
+device, so estimates (and the time left shown while painting) follow the machine actually used.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from . import image_io
+from .config import StyleConfig
+
+# Share of the steps (plan by steps) or of the seconds (plan by time) each scale gets, coarse to
+# fine, by number of scales. By time the finest scale gets most: its steps are where the brushwork
+# at full resolution is painted, and where the ruler's style and content distances fall the most per
+# second (bench/bench_speed.py); the coarse scales only need to settle the composition.
+STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.48, 0.355, 0.165), 4: (0.45, 0.27, 0.17, 0.11)}
+TIME_SHARES = {1: (1.0,), 2: (0.35, 0.65), 3: (0.2, 0.15, 0.65), 4: (0.12, 0.1, 0.18, 0.6)}
+SETUP_STEPS = 1.0  # a stage's set-up costs about one step
+MIN_FINEST_STEPS = 4  # plan by time with an automatic size: fewer steps than this at the finest scale, paint smaller
+AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
+SMALLER = (448, 384, 320, 256, 192)  # what an automatic size steps down through when time is short
+
+
+@dataclass(frozen=True)
+class Stage:
+    size: tuple[int, int]  # (width, height)
+    steps: int  # planned steps (by time: the expected number)
+    seconds: float = 0.0  # by time: this scale's share of the run; 0 when planned by steps
+
+
+# Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
+# bench/bench_speed.py: a 2-core AVX2 CPU (fp32: 2.5 s per 512×384 step), a 2-core AVX-512 BF16 CPU
+# (bf16: 1.0 s), an H200 (10 ms per step at 512 px, 16 ms at 1024 px: bound by Python, not FLOPs).
+_COSTS: dict[tuple[str, bool], tuple[float, float]] = {
+    ("cpu", False): (0.01, 12.5), ("cpu", True): (0.01, 5.0), ("cuda", True): (0.010, 0.006),
+    ("cuda", False): (0.010, 0.01), ("mps", False): (0.02, 0.5)}
+_COSTS_LOCK = threading.Lock()
+
+
+def step_seconds(size: tuple[int, int], device: tuple[str, bool]) -> float:
+    """Expected seconds of one step at ``size`` on this kind of device (type, bf16)."""
+    a, b = _COSTS.get(device, (0.05, 20.0))
+    return a + b * size[0] * size[1] / 1e6
+
+
+def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_step: float) -> None:
+    """Refine the cost model with steps measured at ``size`` (a moving average, per process)."""
+    with _COSTS_LOCK:
+        a, b = _COSTS.get(device, (0.05, 20.0))
+        measured = max(seconds_per_step - a, 0.0) / (size[0] * size[1] / 1e6)
+        _COSTS[device] = (a, 0.5 * b + 0.5 * measured)
+
+
+def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[tuple[int, int]]:
+    """The canvas sizes, coarse to fine, for a result whose long side is ``size``."""
+    if min(image_io.fit_size(content_size, size)) < image_io.MIN_SIDE:
+        width, height = content_size
+        raise ValueError(f"size {size} is too small for a {width}×{height} image: "
+                         f"its short side would be under {image_io.MIN_SIDE} px")
+    count = config.scales or max(1, 1 + int(math.log2(size / config.min_scale_size) + 1e-9))
+    count = min(count, len(STEP_SHARES))
+    while count > 1 and min(image_io.fit_size(content_size, round(size / 2 ** (count - 1)))) < image_io.MIN_SIDE:
+        count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
+    return [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
+
+
+def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
+    """The stages of a run: by steps when ``config.steps`` > 0, else by ``config.seconds``."""
+    size = config.size or AUTO_SIZES.get(device[0], 512)
+    if config.steps:
+        return _by_steps(scale_sizes(content_size, size, config), config.steps)
+    stages = _by_time(scale_sizes(content_size, size, config), config.seconds, device)
+    if not config.size:  # an automatic size steps down until the finest scale gets enough steps
+        for smaller in (s for s in SMALLER if s < size):
+            if stages[-1].steps >= MIN_FINEST_STEPS:
+                break
+            stages = _by_time(scale_sizes(content_size, smaller, config), config.seconds, device)
+    return stages
+
+
+def _by_steps(sizes: list[tuple[int, int]], total: int) -> list[Stage]:
+    steps = [max(1, round(total * share)) for share in STEP_SHARES[len(sizes)]]
+    steps[-1] = max(1, total - sum(steps[:-1]))
+    return [Stage(size, n) for size, n in zip(sizes, steps)]
+
+
+def _by_time(sizes: list[tuple[int, int]], seconds: float, device: tuple[str, bool]) -> list[Stage]:
+    stages = []
+    for size, share in zip(sizes, TIME_SHARES[len(sizes)]):
+        per_step = step_seconds(size, device)
+        stages.append(Stage(size, max(1, int(share * seconds / per_step - SETUP_STEPS)), share * seconds))
+    return stages
+
+
+def estimate(stages: list[Stage], device: tuple[str, bool]) -> float:
+    """Expected seconds of a run of these stages (by time: their seconds; weights already loaded)."""
+    if all(s.seconds for s in stages):
+        return sum(s.seconds for s in stages)
+    return sum((s.steps + SETUP_STEPS) * step_seconds(s.size, device) for s in stages)

@@ -1,0 +1,49 @@
+"""The plan of a run: scales, steps or seconds per scale, the cost model, and runs that end on time."""
+
+import pytest
+
+from conftest import photo, stripes
+from style_core import StyleConfig, stylize
+from style_core import schedule
+from style_core.schedule import SETUP_STEPS, plan, step_seconds
+
+CPU = ("cpu", False)
+
+
+def test_by_steps_the_steps_are_shared_out_coarse_to_fine():
+    stages = plan((1024, 768), StyleConfig(size=512, steps=84), CPU)
+    assert [s.size for s in stages] == [(128, 96), (256, 192), (512, 384)]
+    assert [s.steps for s in stages] == [40, 30, 14] and not any(s.seconds for s in stages)
+
+
+def test_by_time_the_seconds_are_shared_out_and_the_finest_scale_gets_most():
+    stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
+    assert sum(s.seconds for s in stages) == pytest.approx(30)
+    assert stages[-1].seconds == max(s.seconds for s in stages)
+    for stage in stages:  # the expected steps: what fits in the share after the set-up
+        assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU) - SETUP_STEPS))
+
+
+def test_an_automatic_size_follows_the_device_and_the_time():
+    assert max(plan((1024, 768), StyleConfig(seconds=30), CPU)[-1].size) == 512
+    assert max(plan((1024, 768), StyleConfig(seconds=5), ("cuda", True))[-1].size) == 1024
+    short = plan((1024, 768), StyleConfig(seconds=4), CPU)  # too short for 512 px on a CPU: paint smaller
+    assert max(short[-1].size) < 512 and short[-1].steps >= schedule.MIN_FINEST_STEPS
+    assert max(plan((1024, 768), StyleConfig(size=512, seconds=4), CPU)[-1].size) == 512  # asked for: kept
+
+
+def test_measured_steps_refine_the_cost_model(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", {CPU: (0.01, 10.0)})
+    before = step_seconds((512, 384), CPU)
+    schedule.record_steps((512, 384), CPU, 2 * before)
+    assert step_seconds((512, 384), CPU) == pytest.approx(1.5 * before, rel=0.01)  # halfway to the measurement
+
+
+def test_a_run_by_time_ends_on_time_and_says_how_long_is_left():
+    records = list(stylize(photo(200, 150), stripes(), StyleConfig(size=96, seconds=3.0, preview_every=5)))
+    final = records[-1]
+    assert final.done and final.image.size == (96, 72)
+    assert 3.0 * 0.6 < final.elapsed < 3.0 * 1.15, final.elapsed  # it used its time, and no more
+    for record in records[2:-1]:  # the time left is the plan's remainder
+        assert record.eta == pytest.approx(3.0 - record.elapsed, abs=0.3)
+    assert final.step == final.total_steps and all(r.total_steps >= r.step for r in records)
