@@ -1,11 +1,14 @@
 """The page in a real headless Chromium (Debian's chromium, driven by playwright)."""
 
+import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from appserver import serve
 from conftest import ROOT, TUBINGEN, photo, stripes
@@ -50,48 +53,108 @@ def _set_number(page, elem_id: str, value: int) -> None:
     box.press("Enter")
 
 
-def test_pick_composition_vii_upload_run_watch_stop(page, tmp_path):
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def _status(page) -> str:
+    return page.locator("#status textarea").input_value()
+
+
+def _in_view(page, selector: str) -> bool:
+    """Whether the element is on the screen without scrolling: its top and at least half of it in view."""
+    box = page.locator(selector).first.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] / 2 <= page.viewport_size["height"]
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _seconds_in(text: str, pattern: str) -> float:
+    found = re.search(pattern, text)
+    assert found, (pattern, text)
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, screen):
+    with serve(tmp_path) as app:  # a fresh server: this is its first run
+        width, height = SIZES[screen]
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(app.url)
+        page.locator("#run").wait_for()
+        assert _in_view(page, "#run") and page.locator("#run").bounding_box()["y"] + 40 <= height  # first screen
+        assert page.locator("#stop").is_hidden() and page.locator("#results").is_hidden()  # no empty boxes
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scroll
+        page.locator("footer").wait_for()  # Gradio's footer, with its API page (Gradio shows that link on wide screens)
+        assert screen == "phone" or page.locator("footer").get_by_text("Use via API").is_visible()
+        _shot(page, f"{screen}-1-before")
+        page.locator("#examples img").first.click()
+        page.get_by_text("10 s", exact=True).click()
+        page.wait_for_function("document.querySelector('#eta').innerText.includes('About 10 s')")
+        page.locator("#run").click()
+        pressed = time.monotonic()
+        page.wait_for_timeout(3000)
+        said = _seconds_in(_status(page), r"about (\d+) s left")
+        at_3s = time.monotonic()
+        assert _in_view(page, "#out img"), "the canvas is off screen while painting"
+        assert page.locator("#stop").is_visible() and "Painting" in page.locator("#run").inner_text()
+        first = page.locator("#out img").first.get_attribute("src")
+        _shot(page, f"{screen}-2-painting-3s")
+        page.wait_for_function(f"document.querySelector('#out img').src !== {first!r}", timeout=10_000)
+        assert _in_view(page, "#out img")  # the picture changed in view, no scrolling
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
+        ended = time.monotonic()
+        assert abs(said - (ended - at_3s)) <= 0.3 * (ended - at_3s) + 2, (said, ended - at_3s)
+        assert abs(10 - (ended - pressed)) <= 0.3 * (ended - pressed) + 2, ended - pressed
+        page.locator("#results").wait_for()
+        width_px, height_px = (int(v) for v in re.search(r"(\d+)×(\d+) px", _status(page)).groups())
+        assert page.locator("#download").inner_text() == f"Download PNG · {width_px}×{height_px} px"
+        assert page.locator("#stop").is_hidden() and page.locator("#run").inner_text() == "Paint"
+        _shot(page, f"{screen}-3-done")
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_stop_says_stopped_keeps_the_picture_and_its_real_size(browser, tmp_path, screen):
     with serve(tmp_path) as app:
+        width, height = SIZES[screen]
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(app.url)
         page.locator("#gallery img[alt^='Composition VII']").click()
         page.wait_for_function("document.querySelector('#chosen').innerText.includes('Composition VII')")
-        page.locator("#content input[type=file]").set_input_files(TUBINGEN)
-        page.get_by_text("More options").click()
-        _set_number(page, "size", 128)
-        _set_number(page, "steps", 400)
+        _upload(page, "content", TUBINGEN)
+        page.get_by_text("2 min", exact=True).click()
         page.locator("#run").click()
-        sources = []
-        deadline = time.monotonic() + 90
-        while len(set(sources)) < 3 and time.monotonic() < deadline:
-            src = page.locator("#out img").first.get_attribute("src") if page.locator("#out img").count() else None
-            if src and (not sources or src != sources[-1]):
-                sources.append(src)
-            time.sleep(0.2)
-        assert len(set(sources)) >= 3, sources  # the picture changed at least twice
+        page.wait_for_function("document.querySelector('#status textarea').value.includes('step 3 ')", timeout=60_000)
+        page.locator("#run").click()  # a second Paint while painting
+        page.locator(".toast-body").filter(has_text="still under way").first.wait_for(timeout=10_000)
         page.locator("#stop").click()
-        time.sleep(2)
-        status = page.locator("#status textarea").input_value()
-        assert status.startswith("Stopped at step"), status
-        assert page.locator("#out img").count() == 1  # Stop keeps the last picture
-        # The session's own files (its upload, its pictures) reach it: private_files lets them through.
+        stopped = time.monotonic()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Stopped at step')",
+                               timeout=5_000)
+        assert time.monotonic() - stopped < 1.0, time.monotonic() - stopped
+        step, total = (int(v) for v in re.search(r"Stopped at step (\d+) of (\d+)", _status(page)).groups())
+        assert 3 <= step < total
+        page.locator("#results").wait_for()
+        assert page.locator("#out img").first.evaluate("img => img.complete && img.naturalWidth > 0")  # kept
+        label = page.locator("#download").inner_text()
+        width_px, height_px = (int(v) for v in re.search(r"(\d+)×(\d+) px", label).groups())
+        with page.expect_download() as saved:
+            page.locator("#download").click()
+        png = Image.open(saved.value.path())
+        assert png.size == (width_px, height_px)  # the label says the file's real size...
+        settings = json.loads(png.text["deepstyle"])  # ...and its settings say what it was made with
+        assert settings["size"] == max(png.size) and settings["steps_done"] >= step and not settings["finished"]
+        assert settings["styles"] == ["composition-vii"]
+        # The visitor's own files (upload, pictures) reach them: private_files lets them through.
         page.get_by_role("tab", name="Before / after").click()
         for selector in ("#content img", "#out img", "#compare img"):
             assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"), selector
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "browser-run-stopped.png"), full_page=True)
+        _shot(page, f"{screen}-4-stopped")
         page.locator("#about").get_by_text("About").click()
-        assert "Wassily Kandinsky" in page.locator("#credits").inner_text()
-
-
-def test_phone_width_layout_has_no_horizontal_scroll(page, tmp_path):
-    with serve(tmp_path) as app:
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(app.url)
-        page.locator("#run").wait_for()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "browser-phone.png"), full_page=True)
+        credits = page.locator("#credits").inner_text()
+        assert "Wassily Kandinsky" in credits and "A Neural Algorithm of Artistic Style" in credits
 
 
 def test_closing_the_tab_stops_the_work(page, tmp_path):

@@ -34,7 +34,11 @@ CSS = """
 #gallery .grid-container {grid-template-columns: repeat(4, minmax(0, 1fr)) !important}
 #gallery .caption-label {white-space: normal; font-size: 0.75em; line-height: 1.15}
 #chosen p {margin: 2px 0 0 0; font-size: 0.9em}
-@media (max-width: 640px) {#gallery .caption-label {display: none} #gallery, #gallery .grid-wrap {height: 110px !important}}
+@media (max-width: 640px) {
+  #gallery .caption-label {display: none}
+  #gallery, #gallery .grid-wrap {height: 110px !important}
+  #out {height: 340px !important}  /* a landscape painting fills a phone's width */
+}
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
 #about {font-size: 0.85em}
@@ -216,8 +220,10 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
     start = c["run"].click(_start, c["content"], [c["run"], c["stop"], v["results"], v["status"], record],
                            show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
+    # The status line says how far the run is in words; Gradio's own indicator stays small (it shows a
+    # place in the queue while waiting) instead of covering the status with its bar and timer.
     run = start.success(painting.paint, inputs, [v["out"], v["status"], record], api_name="stylize",
-                        validator=painting.check_run, show_progress_on=[v["status"]],
+                        validator=painting.check_run, show_progress="minimal", show_progress_on=[v["status"]],
                         concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
     run.then(_ended, [record], [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"],
                                c["run"], c["stop"]], api_visibility="private")
