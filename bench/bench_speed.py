@@ -1,15 +1,23 @@
-"""Speed and quality benchmark: DeepStyle's fast default against a naive run and against pastiche.
+"""Speed and quality benchmark: DeepStyle's default run against the naive run, a time budget, and pastiche.
 
-    python bench/bench_speed.py            # 512 px, about 20 minutes on 2 CPU cores
-    python bench/bench_speed.py --quick    # 256 px, a few minutes
+    python bench/bench_speed.py            # all of it: about 35 minutes on 2 CPU cores
+    python bench/bench_speed.py --quick    # the Tübingen photo only, no pastiche: under 5 minutes
     python bench/bench_speed.py --device cuda   # GPU figures: 512 and 1024 px, cold and warm
 
-Prints milliseconds per optimisation step at 256 and 512 px (and on CUDA when present), then a
-table (configuration, size, wall s, s/step, first preview s, style distance, content distance,
-peak RSS) and ends with ``ratio_vs_naive=<x> ratio_vs_pastiche=<y>`` (our wall time / theirs).
-
-Quality: ``style_core.quality.distances`` at one fixed evaluation size (the run's output size);
-lower is better. Each run is a subprocess, so its peak RSS is its own. Pictures are saved side by side in bench/out/.
+Prints, in order:
+1. milliseconds per optimisation step at 256 and 512 px (fp32 and the default precision);
+2. the default run (planned by time: 30 s on a CPU, 5 s on a GPU) of each painting on each photo
+   (the Tübingen photo, and ../shared/photos where present), scored with
+   ``style_core.quality.distances`` at 512 px against the naive run of the same pair (one scale,
+   300 L-BFGS steps from the photo; its figures are kept in bench/naive_reference.json, made by
+   bench/naive_reference.py), then ``quality_vs_naive_mean=<x> worst=<y>``: for each pair the larger
+   of (our style distance / naive's, our content distance / naive's), their mean and the worst;
+3. the budget: runs of 10, 30 and 120 s (GPU: 2, 5, 15 s) on Tübingen × The Starry Night, their
+   wall time against the budget and their distances (more time must never score worse), then
+   ``budget_adherence_worst=<wall / budget>``;
+4. (full run) pastiche, 300 L-BFGS steps, and ``ratio_vs_pastiche=<our wall / theirs>``.
+Each run is a subprocess (weights loaded and warmed first, as the app does), so its peak RSS is its
+own. Pictures go to bench/out/: each pair's default beside its naive run, for looking at.
 """
 
 from __future__ import annotations
@@ -25,20 +33,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
+from naive_reference import EVAL_SIZE, PHOTOS, load_reference, pairs  # noqa: E402
 from style_core import StyleConfig, features, load_image, presets, stylize, warm_up  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
 from style_core.quality import distances  # noqa: E402
 
-PHOTO, STYLE = "tubingen", "starry-night"
+BUDGETS = {"cpu": (10.0, 30.0, 120.0), "cuda": (2.0, 5.0, 15.0)}
+OUT = ROOT / "bench" / "out"
 
 
-def run_ours(settings: dict, out: str, repeat: int = 1) -> dict:
-    """Runs of stylize() in this process (called in a subprocess by main), weights loaded first.
+def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1) -> dict:
+    """Runs of stylize() in this process (called in a subprocess by main), the engine warmed up first.
 
     With ``repeat`` > 1 the figures are the last run's and ``cold`` is the first run's wall time:
     on CUDA, the first run at these image sizes in a warmed-up process (a new photo shape).
@@ -46,11 +57,12 @@ def run_ours(settings: dict, out: str, repeat: int = 1) -> dict:
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
     device = resolve_device(config.device)
     warm_up(config)  # as the app's start-up does
+    content, painting = load_image(PHOTOS[photo]), load_image(presets.resolve(style))
     walls = []
     for _ in range(repeat):
         start = time.perf_counter()
         first_preview = None
-        for progress in stylize(PHOTO, STYLE, config):
+        for progress in stylize(content, painting, config):
             if progress.image is not None and first_preview is None:
                 first_preview = time.perf_counter() - start
             if progress.done:
@@ -69,7 +81,7 @@ def ms_per_step(size: int, device: str, precision: str, steps: int = 3) -> float
     config = StyleConfig(size=size, steps=steps + 1, scales=1, device=device, precision=precision, preview_every=1000)
     times = []
     last = time.perf_counter()
-    for progress in stylize(PHOTO, STYLE, config):
+    for progress in stylize("tubingen", "starry-night", config):
         now = time.perf_counter()
         if not progress.done and progress.step > 1:  # step 1 includes loading and targets
             times.append(now - last)
@@ -89,14 +101,14 @@ def _subprocess(kind: str, payload: dict) -> dict:
 
 def _child(kind: str, payload: dict) -> None:
     if kind == "ours":
-        data = run_ours(payload["settings"], payload["out"], payload.get("repeat", 1))
+        data = run_ours(payload["settings"], payload["photo"], payload["style"], payload["out"], payload.get("repeat", 1))
     elif kind == "compile":
-        data = compile_probe(payload["settings"], payload["out"])
+        data = compile_probe(payload)
     else:  # pastiche, timed around its whole command (its model load included, as a user sees it)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "pastiche", "--device", payload["device"], "--optimizer", "lbfgs",
                         "--num-steps", str(payload["steps"]), "--size", str(payload["size"]), "--no-verbose",
-                        "--content", str(presets.resolve(PHOTO)), "--styles", str(presets.resolve(STYLE)),
+                        "--content", str(PHOTOS[payload["photo"]]), "--styles", str(presets.resolve(payload["style"])),
                         "--output", payload["out"]], check=True, capture_output=True)
         data = {"wall": time.perf_counter() - start, "steps": payload["steps"], "first_preview": None}
     # Peak RSS of the process that did the work: this one, or pastiche's (a child of this one).
@@ -105,117 +117,136 @@ def _child(kind: str, payload: dict) -> None:
     print(json.dumps(data))
 
 
-def compile_probe(settings: dict, out: str) -> dict:
+def compile_probe(payload: dict) -> dict:
     """The same runs with the VGG trunk under torch.compile: ``cold`` includes the compiling."""
-    config = StyleConfig(**settings)
+    config = StyleConfig(**payload["settings"])
     device = resolve_device(config.device)
-    layers = config.content_layers + config.style_layers
-    model = get_extractor(config.weights, device, config.pooling, layers)
+    model = get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
     key = next(k for k, v in features._CACHE.items() if v is model)
     features._CACHE[key] = torch.compile(model)
-    return run_ours(settings, out, repeat=3)
+    return run_ours(payload["settings"], payload["photo"], payload["style"], payload["out"], repeat=3)
+
+
+def measure(kind: str, settings: dict, photo: str, style: str, name: str, repeat: int = 1, **extra) -> dict:
+    """One configuration in its own process, scored at EVAL_SIZE; its picture saved under bench/out/."""
+    out = OUT / f"{name}.png"
+    data = _subprocess(kind, {"settings": settings, "photo": photo, "style": style, "out": str(out),
+                              "repeat": repeat, **extra})
+    result = Image.open(out).convert("RGB")
+    data["style"], data["content"] = distances(result, load_image(PHOTOS[photo]),
+                                               load_image(presets.resolve(style)), EVAL_SIZE)
+    data["size"], data["image"] = max(result.size), out
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="256 px, fewer runs: a few minutes")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                        help="cuda: warm and cold runs at 512 and 1024 px, pastiche on the GPU, a torch.compile probe")
-    parser.add_argument("--naive-steps", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="the Tübingen photo only, no pastiche: under 5 minutes")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--no-pastiche", action="store_true")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile probe (CUDA)")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "out"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         _child(args.child[0], json.loads(args.child[1]))
         return 0
     started = time.perf_counter()
-    size = 256 if args.quick else 512
+    OUT.mkdir(parents=True, exist_ok=True)
     gpu = args.device == "cuda"
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"CUDA: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'}")
-    _print_step_costs([256] if args.quick else [256, 512, 1024] if gpu else [256, 512], args.device)
-    photo, style = load_image(presets.resolve(PHOTO)), load_image(presets.resolve(STYLE))
-    # The naive run differs from ours only in its schedule (one scale, from the photo, 300 steps):
-    # same engine and precision, so the ratio measures the schedule; the bf16 gain is in the lines above.
-    # On CUDA each configuration runs more than once in its process: the table shows the warm run.
-    repeat = 3 if gpu else 1
-    base = {"size": size, "device": args.device}
-    runs = {
-        "deepstyle default": ("ours", {"settings": base, "repeat": repeat}),
-        f"naive 1-scale {args.naive_steps} steps": (
-            "ours", {"settings": {**base, "scales": 1, "steps": args.naive_steps}, "repeat": min(repeat, 2)}),
-    }
-    if not args.no_pastiche:
-        runs[f"pastiche lbfgs {args.naive_steps} steps"] = (
-            "pastiche", {"size": size, "steps": args.naive_steps, "device": args.device})
-    if gpu:
-        runs["deepstyle default, cudnn.benchmark"] = (
-            "ours", {"settings": base, "repeat": repeat, "env": {"DEEPSTYLE_CUDNN_BENCHMARK": "1"}})
-        runs[f"deepstyle {args.naive_steps} steps"] = (
-            "ours", {"settings": {**base, "steps": args.naive_steps}, "repeat": 2})
-        runs["deepstyle 1024 px"] = ("ours", {"settings": {**base, "size": 1024}, "repeat": repeat})
-        runs["deepstyle 1024 px, cudnn.benchmark"] = (
-            "ours", {"settings": {**base, "size": 1024}, "repeat": repeat, "env": {"DEEPSTYLE_CUDNN_BENCHMARK": "1"}})
-        runs[f"naive 1024 px {args.naive_steps} steps"] = (
-            "ours", {"settings": {**base, "size": 1024, "scales": 1, "steps": args.naive_steps}, "repeat": 2})
-        if not args.no_compile:
-            runs["deepstyle default, torch.compile"] = ("compile", {"settings": base})
-    elif not args.quick:
-        # For peak RSS at 1024 px: enough steps to reach the finest scale, not a full run.
-        runs["deepstyle 1024 px, 24 steps"] = ("ours", {"settings": {**base, "size": 1024, "steps": 24}})
-    rows, walls = [], {}  # walls: wall time by run index
-    for index, (name, (kind, payload)) in enumerate(runs.items()):
-        payload["out"] = str(out / f"{index}-{name.split()[0]}-{size}.png")
-        try:
-            data = _subprocess(kind, payload)
-        except RuntimeError as exc:  # one failed configuration (say, pastiche on a GPU) leaves the others
-            print(f"{name:34} failed: {str(exc).strip().splitlines()[-1]}", flush=True)
-            continue
-        result = Image.open(payload["out"]).convert("RGB")
-        data["style"], data["content"] = distances(result, photo, style, size)
-        rows.append((name, max(result.size), data, result))
-        walls[index] = data["wall"]
-        _print_row(name, max(result.size), data)
-    _save_side_by_side(rows, out / f"side-by-side-{args.device}-{size}.png")
-    nan = float("nan")
-    ours, naive = walls.get(0, nan), walls.get(1, nan)
-    pastiche = walls.get(2, nan) if not args.no_pastiche else nan
+    _print_step_costs([256, 512, 1024] if gpu else [256, 512], args.device)
+    quality_table(args)
+    budget_table(args)
+    if not args.quick and not args.no_pastiche:
+        peers(args)
     print(f"benchmark wall time: {(time.perf_counter() - started) / 60:.1f} min")
-    print(f"ratio_vs_naive={ours / naive:.3f} ratio_vs_pastiche={ours / pastiche:.3f}")
     return 0
+
+
+def quality_table(args) -> None:
+    """The default run of each pair against the naive run of that pair (bench/naive_reference.json)."""
+    reference = load_reference()["pairs"]
+    todo = [p for p in pairs("tubingen" if args.quick else None) if f"{p[0]}--{p[1]}" in reference]
+    print(f"\ndefault run ({args.device}) against the naive run, distances at {EVAL_SIZE} px (lower is better)")
+    print(f"{'photo':20} {'painting':26} {'size':>5} {'wall s':>7} {'style d':>8} {'naive':>7} {'content d':>9} "
+          f"{'naive':>7} {'worse by':>8}")
+    worse = []
+    for photo, style in todo:
+        naive = reference[f"{photo}--{style}"]
+        data = measure("ours", {"device": args.device}, photo, style, f"default-{photo}--{style}",
+                       repeat=3 if args.device == "cuda" else 1)
+        ratio = max(data["style"] / naive["style"], data["content"] / naive["content"])
+        worse.append(ratio)
+        print(f"{photo:20} {style:26} {data['size']:>5} {data['wall']:>7.1f} {data['style']:>8.4f} "
+              f"{naive['style']:>7.4f} {data['content']:>9.4f} {naive['content']:>7.4f} {100 * (ratio - 1):>7.0f}%",
+              flush=True)
+        naive_picture = OUT / "naive" / f"{photo}--{style}.png"
+        if naive_picture.is_file():
+            _save_side_by_side([("default", data["image"]), ("naive 300 steps", naive_picture)],
+                               OUT / f"side-by-side-{photo}--{style}.png")
+    if worse:
+        print(f"quality_vs_naive_mean={sum(worse) / len(worse):.3f} worst={max(worse):.3f} pairs={len(worse)}")
+
+
+def budget_table(args) -> None:
+    """Runs planned by time: they end on time, and more time never scores worse."""
+    budgets = BUDGETS[args.device]
+    print(f"\ntime budget ({args.device}), tubingen × starry-night")
+    print(f"{'budget s':>8} {'wall s':>7} {'size':>5} {'steps':>6} {'1st prev':>8} {'style d':>8} {'content d':>9} "
+          f"{'peak RSS':>9}")
+    rows = []
+    for seconds in budgets:
+        data = measure("ours", {"device": args.device, "seconds": seconds}, "tubingen", "starry-night",
+                       f"budget-{seconds:g}s")
+        rows.append((seconds, data))
+        print(f"{seconds:>8.0f} {data['wall']:>7.1f} {data['size']:>5} {data['steps']:>6} {data['first_preview']:>8.2f} "
+              f"{data['style']:>8.4f} {data['content']:>9.4f} {data['rss_mb']:>7.0f}MB", flush=True)
+    monotone = all(b["style"] + b["content"] <= a["style"] + a["content"] for (_, a), (_, b) in zip(rows, rows[1:]))
+    print(f"budget_adherence_worst={max(d['wall'] / s for s, d in rows):.3f} "
+          f"more_time_never_worse={'yes' if monotone else 'NO'}")
+
+
+def peers(args) -> None:
+    """pastiche (300 L-BFGS steps), and on a GPU the 1024 px and torch.compile figures."""
+    size = 512
+    print(f"\npeers ({args.device}), tubingen × starry-night, {size} px")
+    ours = measure("ours", {"device": args.device, "size": size}, "tubingen", "starry-night", "peer-deepstyle")
+    theirs = measure("pastiche", {}, "tubingen", "starry-night", "peer-pastiche", size=size, steps=300,
+                     device=args.device)
+    for name, data in (("deepstyle default", ours), ("pastiche lbfgs 300 steps", theirs)):
+        print(f"{name:26} wall {data['wall']:7.1f} s  style {data['style']:.4f}  content {data['content']:.4f}  "
+              f"peak RSS {data['rss_mb']:.0f}MB", flush=True)
+    print(f"ratio_vs_pastiche={ours['wall'] / theirs['wall']:.3f}")
+    if args.device == "cuda":
+        for name, settings in (("1024 px, default time", {"size": 1024}),
+                               ("1024 px, naive 300 steps", {"size": 1024, "scales": 1, "steps": 300})):
+            data = measure("ours", {"device": "cuda", **settings}, "tubingen", "starry-night", f"gpu-{name[:9]}",
+                           repeat=2)
+            print(f"{name:26} wall {data['wall']:7.2f} s (cold {data['cold']:.2f})  style {data['style']:.4f}  "
+                  f"content {data['content']:.4f}  GPU {data['gpu_mb']:.0f}MB", flush=True)
+        if not args.no_compile:
+            data = measure("compile", {"device": "cuda", "size": size}, "tubingen", "starry-night", "gpu-compile")
+            print(f"{'torch.compile':26} wall {data['wall']:7.2f} s (cold, compiling: {data['cold']:.1f})")
 
 
 def _print_step_costs(sizes: list[int], device: str) -> None:
     for precision in ("fp32", "auto"):
         figures = ", ".join(f"{s} px {ms_per_step(s, device, precision):.0f} ms" for s in sizes)
         print(f"ms per step ({device}, {precision}): {figures}")
-    gpu = f" {'cold s':>7} {'GPU mem':>8}" if device == "cuda" else ""
-    print(f"\n{'configuration':34} {'size':>5} {'wall s':>7} {'s/step':>7} {'1st prev':>8} "
-          f"{'style d':>8} {'content d':>9} {'peak RSS':>9}{gpu}")
 
 
-def _print_row(name: str, size: int, d: dict) -> None:
-    first = f"{d['first_preview']:.2f}" if d["first_preview"] is not None else "-"
-    gpu = f" {d['cold']:>7.2f} {round(d['gpu_mb']):>6}MB" if "gpu_mb" in d else ""
-    print(f"{name:34} {size:>5} {d['wall']:>7.2f} {d['wall'] / d['steps']:>7.4f} {first:>8} "
-          f"{d['style']:>8.4f} {d['content']:>9.4f} {d['rss_mb']:>7.0f}MB{gpu}", flush=True)
-
-
-def _save_side_by_side(rows: list, path: Path) -> None:
+def _save_side_by_side(pictures: list[tuple[str, Path]], path: Path) -> None:
     height = 384
-    tiles = [r[3].resize((round(r[3].width * height / r[3].height), height)) for r in rows]
+    tiles = [Image.open(p).convert("RGB") for _, p in pictures]
+    tiles = [t.resize((round(t.width * height / t.height), height)) for t in tiles]
     sheet = Image.new("RGB", (sum(t.width for t in tiles), height + 20), "white")
     x = 0
-    for (name, _, data, _), tile in zip(rows, tiles):
+    for (name, _), tile in zip(pictures, tiles):
         sheet.paste(tile, (x, 20))
-        ImageDraw.Draw(sheet).text((x + 4, 4), f"{name}: {data['wall']:.0f} s", fill="black")
+        ImageDraw.Draw(sheet).text((x + 4, 4), name, fill="black")
         x += tile.width
     sheet.save(path)
-    print(f"pictures: {path}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--style", required=True, action="append",
                         help="style image: a path or a preset id (starry-night, the-scream, composition-vii, "
                              "shipwreck-of-the-minotaur); repeat to blend several styles")
+    parser.add_argument("--mask", dest="masks", action="append",
+                        help="paint by region: after each --style, a greyscale image (white = that painting's "
+                             "region; any size); where no mask covers, the photo stays")
     parser.add_argument("--output", required=True, help="where to write the PNG result")
     parser.add_argument("--preserve-color", dest="preserve_color", nargs="?", const="luminance",
                         default=StyleConfig.preserve_color, choices=PRESERVE_COLORS,
@@ -53,12 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 1 out of memory, 2 bad input)."""
     parser = build_parser()
     args = vars(parser.parse_args(argv))
-    content, styles, output = args.pop("content"), args.pop("style"), args.pop("output")
+    content, styles, masks, output = args.pop("content"), args.pop("style"), args.pop("masks"), args.pop("output")
     settings = {k: tuple(v) if isinstance(v, list) else v for k, v in args.items()}
     try:
         config = StyleConfig(**settings)
-        result = _run(content, styles, config)
-        save_png(result, output, {"deepstyle": json.dumps({"content": content, "styles": styles, **dataclasses.asdict(config)})})
+        result = _run(content, styles, config, masks)
+        settings = {"content": content, "styles": styles, **({"masks": masks} if masks else {}), **dataclasses.asdict(config)}
+        save_png(result, output, {"deepstyle": json.dumps(settings)})
     except (ValueError, OSError) as exc:  # our errors are ValueErrors; OSError: the output path
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -70,9 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _run(content: str, styles: list[str], config: StyleConfig):
+def _run(content: str, styles: list[str], config: StyleConfig, masks: list[str] | None):
     with tqdm(total=config.steps, unit="step", file=sys.stderr, dynamic_ncols=True) as bar:
-        for progress in stylize(content, styles, config):
+        for progress in stylize(content, styles, config, masks=masks):
             bar.total = progress.total_steps
             bar.n = progress.step
             bar.set_postfix(scale=f"{progress.scale}/{progress.scales}", loss=f"{progress.loss:.3g}", refresh=False)

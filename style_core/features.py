@@ -18,6 +18,15 @@ from .weights import ConvParams, Preprocess, WeightsError, load_weights
 VGG19_LAYERS: dict[str, int] = {name: index for index, name in enumerate(LAYER_NAMES)}  # relu4_2 -> 22
 
 
+def layer_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
+    """(height, width) of a layer's response to an image of (height, width) ``size``: every
+    pooling before the layer halves it, rounding down."""
+    height, width = size
+    for _ in range(sum(1 for other, i in VGG19_LAYERS.items() if other.startswith("pool") and i < VGG19_LAYERS[name])):
+        height, width = height // 2, width // 2
+    return height, width
+
+
 class VGGFeatures(nn.Module):
     """Frozen VGG-19 trunk up to the deepest requested layer."""
 

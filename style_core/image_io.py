@@ -37,6 +37,32 @@ def load_image(source: ImageSource, name: str = "image") -> Image.Image:
     return to_rgb(_decoded(image, name))
 
 
+def load_mask(source: ImageSource | np.ndarray, name: str = "mask") -> Image.Image:
+    """A mask as an 8-bit greyscale image: white = inside. Transparency counts as black (a brush
+    stroke on a transparent layer is its region); a 2-D array may hold 0-1 floats, 0-255 or booleans."""
+    if isinstance(source, np.ndarray):
+        return _mask_from_array(source, name)
+    image = source if isinstance(source, Image.Image) else _open(source, name)
+    _check_pixels(image.size, name)
+    _check_shape(image.size, name)
+    image = _decoded(image, name)
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert("L")
+    return to_rgb(image).convert("L")
+
+
+def _mask_from_array(array: np.ndarray, name: str) -> Image.Image:
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim != 2 or not array.size:
+        raise ImageError(f"{name}: an array mask must be 2-D (height × width), but got shape {array.shape}")
+    if array.dtype == bool or np.issubdtype(array.dtype, np.floating) and np.nanmax(array) <= 1.0:
+        array = np.nan_to_num(array.astype(np.float64)) * 255.0
+    _check_shape((array.shape[1], array.shape[0]), name)
+    return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8), "L")
+
+
 def _open(source: str | Path | bytes, name: str) -> Image.Image:
     """The image with only its header read."""
     if isinstance(source, (str, Path)):

@@ -26,6 +26,19 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return (flat @ flat.transpose(1, 2)).float() / (h * w)
 
 
+def masked_gram_matrix(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The Gram matrix of the features inside a region (Gatys et al. 2017, guided Gram matrices):
+    ``(F·m)(F·m)ᵀ / Σm²`` per image, (N, C, H, W) and mask (N or 1, 1, H, W) in [0, 1] -> (N, C, C).
+
+    Normalised by the region's area, so a region's statistics compare with a whole painting's
+    ``gram_matrix``; a mask of ones gives exactly ``gram_matrix``. Soft (grey) edges weigh less.
+    """
+    n, c, h, w = features.shape
+    flat = (features * mask.to(features.dtype)).reshape(n, c, h * w)
+    area = mask.float().pow(2).sum(dim=(1, 2, 3)).clamp_min(EPS).view(-1, 1, 1)
+    return (flat @ flat.transpose(1, 2)).float() / area
+
+
 def relative_error(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``‖value − target‖² / ‖target‖²``, a scalar."""
     value, target = value.float(), target.float()

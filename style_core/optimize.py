@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import color, image_io, presets
-from . import schedule
+from . import color, image_io, presets, regions, schedule
 from .config import StyleConfig
 from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
@@ -83,13 +82,19 @@ def stylize(
     content: image_io.ImageSource,
     styles: image_io.ImageSource | Sequence[image_io.ImageSource],
     config: StyleConfig = StyleConfig(),
+    masks: Sequence[regions.MaskSource] | None = None,
 ) -> Iterator[Progress]:
     """Repaint ``content`` in the style of ``styles``; yields a Progress after every step.
 
     ``content`` and each style may be a path, bytes, a PIL image, or (for a string) a preset id.
-    Raises ``ValueError`` subclasses with a one-line message for bad input.
+    ``masks``, one per style (an image or a 2-D array of any size; white = that style's region),
+    paints each style on its own region (see regions.py); without them the styles are blended.
+    Raises ``ValueError`` subclasses with a one-line message for bad input, before any work.
     """
     content_image, style_images = _load_inputs(content, styles)
+    if masks is not None and config.style_blend:
+        raise regions.RegionError("masks and style_blend do not go together: with masks each painting has its region")
+    mask_images = regions.load_masks(masks, len(style_images)) if masks is not None else None
     device = resolve_device(config.device)
     weights = _style_weights(len(style_images), config)
     extractor = get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
@@ -101,7 +106,8 @@ def stylize(
     canvas = None
     try:
         for index, stage in enumerate(stages):
-            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device)
+            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
+                                   mask_images)
             canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
@@ -136,11 +142,13 @@ def _style_weights(count: int, config: StyleConfig) -> list[float]:
 
 
 class _Objective:
-    """The loss at one scale: content targets, blended style Grams, weights."""
+    """The loss at one scale: content targets, style Grams (blended, or one per region), weights."""
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
-                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device):
+                 styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
+                 masks: list[Image.Image] | None = None):
         self.extractor, self.config, self.device = extractor, config, device
+        self.regions = regions.Regions(masks, size, device) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         style_long_side = max(image_io.MIN_SIDE, round(max(size) * config.style_scale))
         layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
@@ -153,6 +161,7 @@ class _Objective:
                 tensor = image_io.to_tensor(image_io.resize(style, image_io.fit_size(style.size, style_long_side)), device)
                 feats = self._features(tensor, config.style_layers)
                 grams_per_style.append({k: gram_matrix(v) for k, v in feats.items()})
+            self.region_targets = grams_per_style
             self.style_targets = {k: blend_grams([g[k] for g in grams_per_style], blend) for k in config.style_layers}
 
     def _features(self, image: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -164,9 +173,14 @@ class _Objective:
     def __call__(self, canvas: torch.Tensor) -> tuple[torch.Tensor, float, float]:
         """(weighted total loss, content error, style error) for the canvas."""
         config = self.config
+        if self.regions is not None:
+            canvas = self.regions.gate(canvas)
         feats = self._features(canvas, config.content_layers + config.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
-        style = sum(w * style_loss(feats[k], self.style_targets[k]) for k, w in self.layer_weights.items())
+        if self.regions is not None:
+            style = self.regions.style_loss(feats, self.region_targets, self.layer_weights)
+        else:
+            style = sum(w * style_loss(feats[k], self.style_targets[k]) for k, w in self.layer_weights.items())
         loss = config.content_weight * content + config.style_weight * style
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)

@@ -29,6 +29,7 @@ TIME_SHARES = {1: (1.0,), 2: (0.35, 0.65), 3: (0.2, 0.15, 0.65), 4: (0.12, 0.1, 
 SETUP_STEPS = 1.0  # a stage's set-up costs about one step
 MIN_FINEST_STEPS = 4  # plan by time with an automatic size: fewer steps than this at the finest scale, paint smaller
 AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
+AUTO_SECONDS = {"cuda": 5.0}  # the time painted for when none is asked for; elsewhere 30 s
 SMALLER = (448, 384, 320, 256, 192)  # what an automatic size steps down through when time is short
 
 
@@ -80,12 +81,13 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
     size = config.size or AUTO_SIZES.get(device[0], 512)
     if config.steps:
         return _by_steps(scale_sizes(content_size, size, config), config.steps)
-    stages = _by_time(scale_sizes(content_size, size, config), config.seconds, device)
+    seconds = config.seconds or AUTO_SECONDS.get(device[0], 30.0)
+    stages = _by_time(scale_sizes(content_size, size, config), seconds, device)
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
         for smaller in (s for s in SMALLER if s < size):
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
-            stages = _by_time(scale_sizes(content_size, smaller, config), config.seconds, device)
+            stages = _by_time(scale_sizes(content_size, smaller, config), seconds, device)
     return stages
 
 

@@ -29,6 +29,20 @@ def test_cli_blends_two_styles(tmp_path):
     assert Image.open(out).size == (48, 36)
 
 
+def test_cli_paints_by_region_with_one_mask_per_style(tmp_path):
+    photo(96, 72).save(tmp_path / "p.png")
+    left = Image.new("L", (96, 72), 0)
+    left.paste(255, (0, 0, 48, 72))
+    left.save(tmp_path / "left.png")
+    left.point(lambda v: 255 - v).save(tmp_path / "right.png")
+    out = tmp_path / "out.png"
+    assert main(["--content", str(tmp_path / "p.png"), "--style", "starry-night", "--mask", str(tmp_path / "left.png"),
+                 "--style", "the-scream", "--mask", str(tmp_path / "right.png"), "--size", "64", "--steps", "3",
+                 "--output", str(out)]) == 0
+    settings = json.loads(Image.open(out).text["deepstyle"])
+    assert settings["styles"] == ["starry-night", "the-scream"] and settings["masks"][1].endswith("right.png")
+
+
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "style_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
@@ -40,6 +54,9 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
         (["--content", str(bad), "--style", "starry-night"], "not an image"),
         (["--content", TUBINGEN, "--style", "starry-nite"], "did you mean 'starry-night'"),
         (["--content", TUBINGEN, "--style", "the-scream", "--size", "5"], "size must be 0 (automatic) or between"),
+        (["--content", TUBINGEN, "--style", "the-scream", "--style", "starry-night", "--mask", TUBINGEN],
+         "1 mask for 2 styles: give one mask per style"),
+        (["--content", TUBINGEN, "--style", "the-scream", "--mask", str(bad)], "mask 1: not an image"),
     ]
     for args, message in cases:
         result = _run(*args, "--output", str(tmp_path / "o.png"))
@@ -52,7 +69,8 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
 def test_help_documents_every_option():
     result = _run("--help")
     assert result.returncode == 0
-    for option in ("--content", "--style", "--size", "--steps", "--seed", "--preserve-color", "--device", "--output",
+    for option in ("--content", "--style", "--mask", "--size", "--steps", "--seconds", "--seed", "--preserve-color",
+                   "--device", "--output",
                    "--style-weight", "--style-scale", "--tv-weight", "--pooling", "--blend", "--init", "--optimizer"):
         assert option in result.stdout
 

@@ -12,12 +12,11 @@ def test_defaults_are_valid_and_frozen():
     with pytest.raises(AttributeError):
         config.size = 3  # type: ignore[misc]
     assert config.replace(size=256).size == 256
-    assert (config.seconds, config.steps, config.size) == (30.0, 0, 0)  # 30 s, the size this device paints well
+    assert (config.seconds, config.steps, config.size) == (0.0, 0, 0)  # by time: the device's default time and size
 
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"steps": -1}, "steps must be between 0 and 100000, but got -1"),
-    ({"steps": 0, "seconds": 0.0}, "give steps or seconds: with both 0 the run has no end"),
     ({"seconds": 7200.0}, "seconds must be between 0 and 3600, but got 7200"),
     ({"size": 10}, "size must be 0 (automatic) or between 32 and 4096, but got 10"),
     ({"size": 300.5}, "size must be an integer, but got 300.5"),

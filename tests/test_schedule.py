@@ -24,9 +24,10 @@ def test_by_time_the_seconds_are_shared_out_and_the_finest_scale_gets_most():
         assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU) - SETUP_STEPS))
 
 
-def test_an_automatic_size_follows_the_device_and_the_time():
-    assert max(plan((1024, 768), StyleConfig(seconds=30), CPU)[-1].size) == 512
-    assert max(plan((1024, 768), StyleConfig(seconds=5), ("cuda", True))[-1].size) == 1024
+def test_an_automatic_size_and_time_follow_the_device():
+    on_cpu, on_gpu = plan((1024, 768), StyleConfig(), CPU), plan((1024, 768), StyleConfig(), ("cuda", True))
+    assert max(on_cpu[-1].size) == 512 and sum(s.seconds for s in on_cpu) == pytest.approx(30)
+    assert max(on_gpu[-1].size) == 1024 and sum(s.seconds for s in on_gpu) == pytest.approx(5)
     short = plan((1024, 768), StyleConfig(seconds=4), CPU)  # too short for 512 px on a CPU: paint smaller
     assert max(short[-1].size) < 512 and short[-1].steps >= schedule.MIN_FINEST_STEPS
     assert max(plan((1024, 768), StyleConfig(size=512, seconds=4), CPU)[-1].size) == 512  # asked for: kept
