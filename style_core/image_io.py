@@ -37,19 +37,22 @@ def load_image(source: ImageSource, name: str = "image") -> Image.Image:
     return to_rgb(_decoded(image, name))
 
 
+def load_rgba(source: ImageSource, name: str = "image") -> Image.Image:
+    """An image with its transparency, as RGBA (for painted maps, where what is transparent is unpainted)."""
+    image = source if isinstance(source, Image.Image) else _open(source, name)
+    _check_pixels(image.size, name)
+    _check_shape(image.size, name)
+    image = _decoded(image, name)
+    return (to_rgb(image) if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") else image).convert("RGBA")
+
+
 def load_mask(source: ImageSource | np.ndarray, name: str = "mask") -> Image.Image:
     """A mask as an 8-bit greyscale image: white = inside. Transparency counts as black (a brush
     stroke on a transparent layer is its region); a 2-D array may hold 0-1 floats, 0-255 or booleans."""
     if isinstance(source, np.ndarray):
         return _mask_from_array(source, name)
-    image = source if isinstance(source, Image.Image) else _open(source, name)
-    _check_pixels(image.size, name)
-    _check_shape(image.size, name)
-    image = _decoded(image, name)
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert("L")
-    return to_rgb(image).convert("L")
+    rgba = load_rgba(source, name)
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (0, 0, 0, 255)), rgba).convert("L")
 
 
 def _mask_from_array(array: np.ndarray, name: str) -> Image.Image:

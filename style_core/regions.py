@@ -51,6 +51,24 @@ def load_masks(masks: Sequence[MaskSource], styles: int) -> list[Image.Image]:
     return loaded
 
 
+def masks_from_colour_map(source: image_io.ImageSource, colours: Sequence[tuple[int, int, int]]) -> list[np.ndarray]:
+    """One mask per colour from a painted colour map (say, brush strokes on a transparent layer).
+
+    A pixel belongs to the nearest of ``colours``, as much as it is opaque (relative to the
+    map's most opaque pixel, so a half-transparent brush still marks a whole region); black or
+    transparent pixels belong to none. Returns float arrays in [0, 1], one per colour.
+    """
+    rgba = np.asarray(image_io.load_rgba(source, "regions"), dtype=np.float32)
+    rgb, alpha = rgba[..., :3], rgba[..., 3]
+    alpha = np.where(rgb.max(axis=-1) < 24, 0.0, alpha)  # black counts as unpainted
+    if alpha.max() <= 0:
+        return [np.zeros(alpha.shape, np.float32) for _ in colours]
+    strength = np.clip(alpha / alpha.max(), 0.0, 1.0)
+    distance = np.stack([np.abs(rgb - np.asarray(c, np.float32)).sum(-1) for c in colours])
+    nearest = distance.argmin(0)
+    return [np.where(nearest == index, strength, 0.0).astype(np.float32) for index in range(len(colours))]
+
+
 class Regions:
     """The masks at one scale of a run: at the canvas size, and at each layer's resolution on demand."""
 

@@ -156,3 +156,17 @@ def test_a_run_cancelled_while_waiting_frees_the_visitor(server):
     first.cancel()
     _image, status = again.result(timeout=120)
     assert status.startswith("Done")
+
+
+def test_paint_by_region_through_the_api(client, tmp_path):
+    regions = Image.new("RGBA", (200, 150), (0, 0, 0, 0))
+    regions.paste((37, 99, 235, 255), (0, 0, 100, 150))  # blue: the first painting, left
+    regions.paste((234, 88, 12, 255), (100, 0, 200, 150))  # orange: the second, right
+    path = tmp_path / "regions.png"
+    regions.save(path)
+    image, status = client.predict(content=handle_file(TUBINGEN), first_painting="composition-vii",
+                                   second_painting="the-scream", regions=handle_file(str(path)), size=96, steps=8,
+                                   api_name="/stylize_regions")
+    assert status.startswith("Done") and max(Image.open(image).size) == 96
+    with pytest.raises((AppError, ValidationError), match="Brush a region first"):
+        client.predict(content=handle_file(TUBINGEN), size=64, steps=2, api_name="/stylize_regions")

@@ -205,3 +205,39 @@ def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser,
         assert stranger.request.get(f"{app.url}gradio_api/file={first_photo}").status == 403
         assert stranger.request.get(f"{app.url}gradio_api/file={own_painting}").status == 403
         assert stranger.request.get(f"{app.url}gradio_api/file={shared_photo}").status == 200
+
+
+def _stroke(page, points) -> None:
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point, steps=4)
+    page.mouse.up()
+
+
+def test_paint_by_region_with_two_brushed_strokes(browser, tmp_path):
+    with serve(tmp_path) as app:
+        page = browser.new_page(viewport={"width": 1366, "height": 1100})
+        page.goto(app.url)
+        page.locator("#examples img").first.click()
+        page.get_by_role("tab", name="Paint by region").click()
+        page.locator("#run-regions").wait_for()  # the tab's Paint paints by region
+        assert page.locator("#run").is_hidden()
+        page.locator("#regions canvas").first.wait_for()
+        page.wait_for_timeout(800)  # the photo under the brush, and the brush taken up
+        box = page.locator("#regions canvas").first.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        _stroke(page, [(cx - 140 + i * 14, cy - 90 + (i % 2) * 10) for i in range(21)])  # blue across the sky
+        page.locator("#regions button[aria-label='Color']").click()
+        page.locator("#regions button.color").nth(1).click()  # orange
+        page.locator("#regions button[aria-label='Brush']").click()
+        _stroke(page, [(cx - 20 + i * 8, cy + 10 - (i % 2) * 20) for i in range(18)])  # orange over the houses
+        page.get_by_text("10 s", exact=True).click()
+        page.locator("#run-regions").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=90_000)
+        page.locator("#results").wait_for()
+        with page.expect_download() as saved:
+            page.locator("#download").click()
+        settings = json.loads(Image.open(saved.value.path()).text["deepstyle"])
+        assert settings["regions"] == {"blue": "starry-night", "orange": "the-scream"}  # which painting went where
+        _shot(page, "regions-two-strokes")

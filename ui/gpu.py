@@ -49,13 +49,13 @@ class Failure:
     message: str
 
 
-def gpu_seconds(content: str, styles: list[str], config: StyleConfig, token: str) -> int:
+def gpu_seconds(content: str, styles: list[str], config: StyleConfig, token: str, masks=None) -> int:
     """Seconds of GPU to ask ZeroGPU for: the worker's start, then the run (the engine's estimate on
     the worker's device, with a margin, and a fresh worker's cold start); at most GPU_CAP_S.
 
     Takes the worker's arguments, as ``spaces.GPU(duration=...)`` calls it with them.
     """
-    del styles, token
+    del styles, token, masks
     try:
         with Image.open(content) as photo:  # the header only
             size = photo.size
@@ -68,10 +68,11 @@ def gpu_seconds(content: str, styles: list[str], config: StyleConfig, token: str
     return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * estimate))
 
 
-def _paint(content: str, styles: list[str], config: StyleConfig, token: str) -> Iterator[Progress | Failure]:
+def _paint(content: str, styles: list[str], config: StyleConfig, token: str,
+           masks: list | None = None) -> Iterator[Progress | Failure]:
     """The engine's records for one run; ends at once when ``token`` disappears (Stop)."""
     try:
-        for progress in stylize(load_image(content, "photo"), styles, config):
+        for progress in stylize(load_image(content, "photo"), styles, config, masks=masks):
             yield progress
             if not os.path.exists(token):
                 return
@@ -84,14 +85,15 @@ def _paint(content: str, styles: list[str], config: StyleConfig, token: str) -> 
 _worker = spaces.GPU(duration=gpu_seconds)(_paint) if spaces is not None else _paint
 
 
-def painting(content: str, styles: list[str], config: StyleConfig) -> Iterator[Progress | Failure]:
+def painting(content: str, styles: list[str], config: StyleConfig, masks: list | None = None
+             ) -> Iterator[Progress | Failure]:
     """Run the engine where this server paints; closing this generator ends the run there too."""
     if ZERO_GPU:  # end in time to hand back the picture so far, before ZeroGPU's lease runs out
         run_seconds = gpu_seconds(content, styles, config, "") - GPU_START_S
         config = config.replace(max_seconds=min(config.max_seconds or run_seconds, run_seconds))
     handle, token = tempfile.mkstemp(prefix="deepstyle-run-")
     os.close(handle)
-    run = _worker(content, styles, config, token)
+    run = _worker(content, styles, config, token, masks)
     try:
         yield from run
     finally:

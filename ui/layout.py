@@ -17,11 +17,11 @@ from PIL import Image
 
 from style_core import StyleConfig, estimate_seconds, plan_scales, presets
 
-from . import gpu, painting, settings
+from . import gpu, painting, regions, settings
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
-NOT_SHARED = frozenset({"style_upload"})
+NOT_SHARED = frozenset({"style_upload", "regions", "regions-map"})
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "docs" / "example-painting.jpg")
 EXAMPLE_LABEL = "Painting (an example: the paper's photo as The Starry Night)"
@@ -117,24 +117,29 @@ def _choices() -> dict:
                          label="Time to paint", elem_id="time", scale=2, min_width=200)
         with gr.Column(scale=1, min_width=120):
             run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
+            # The same button for the "Paint by region" tab, where it paints through /stylize_regions.
+            run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
             stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False)
     eta = gr.Markdown(elem_id="eta")
     controls = _settings()
-    return {"content": content, **picked, "seconds": seconds, "run": run, "stop": stop, "eta": eta, **controls}
+    return {"content": content, **picked, "seconds": seconds, "run": run, "run_regions": run_regions, "stop": stop,
+            "eta": eta, **controls}
 
 
 def _style_picker() -> dict:
-    """One picker: the four paintings, or the visitor's own painting."""
+    """One picker: the four paintings, the visitor's own painting, or two paintings by region."""
     ids = list(presets.STYLE_IDS)
     with gr.Tabs(elem_id="style-tabs"):
-        with gr.Tab("A masterpiece", elem_id="tab-presets"):
+        with gr.Tab("A masterpiece", elem_id="tab-presets") as presets_tab:
             gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
                                  columns=4, height=150, allow_preview=False, selected_index=0,
                                  object_fit="cover", buttons=[], elem_id="gallery")
             chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
-        with gr.Tab("Your own painting", elem_id="tab-own"):
+        with gr.Tab("Your own painting", elem_id="tab-own") as own_tab:
             style_image = ImageFile(label="Your own painting (used instead of the masterpiece)", type="filepath",
                                     sources=["upload", "clipboard"], elem_id="style_upload", height=170)
+        with gr.Tab("Paint by region", elem_id="tab-regions") as regions_tab:
+            by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
     style_preset = gr.Dropdown([(presets.get(i).title, i) for i in ids], value=ids[0], label="Painting",
@@ -144,7 +149,8 @@ def _style_picker() -> dict:
         return ids[evt.index], _painting_line(ids[evt.index])
 
     gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
-    return {"style_preset": style_preset, "style_image": style_image}
+    return {"style_preset": style_preset, "style_image": style_image, "tabs": (presets_tab, own_tab, regions_tab),
+            **by_region}
 
 
 def _painting_line(preset_id: str) -> str:
@@ -210,6 +216,13 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     record = gr.State()
     c["content"].change(_show_photo, c["content"], v["out"], queue=False, show_progress="hidden",
                         api_visibility="private")
+    c["content"].change(regions.photo_under_brush, c["content"], c["editor"], queue=False, show_progress="hidden",
+                        api_visibility="private")
+    presets_tab, own_tab, regions_tab = c["tabs"]
+    for tab, by_region in ((presets_tab, False), (own_tab, False), (regions_tab, True)):
+        tab.select(lambda r=by_region: (gr.update(visible=not r), gr.update(visible=r)), None,
+                   [c["run"], c["run_regions"]], queue=False, api_visibility="private",
+                   js=regions.PICK_BRUSH if by_region else None)
     timing = [c["content"], c["size"], c["steps"], c["seconds"]]
     for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
         trigger(estimate, timing, c["eta"], queue=False, show_progress="hidden", api_visibility="private")
@@ -225,9 +238,19 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     run = start.success(painting.paint, inputs, [v["out"], v["status"], record], api_name="stylize",
                         validator=painting.check_run, show_progress="minimal", show_progress_on=[v["status"]],
                         concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
-    run.then(_ended, [record], [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"],
-                               c["run"], c["stop"]], api_visibility="private")
-    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run], api_visibility="private")
+    results = [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"]]
+    run.then(_ended, [record], results + [c["run"], c["stop"]], api_visibility="private")
+    start = c["run_regions"].click(_start_regions, [c["content"], c["editor"]],
+                                   [c["run_regions"], c["stop"], v["results"], v["status"], record, c["regions_map"]],
+                                   show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
+    by_region = [c[k] for k in ("content", "region_first", "region_second", "regions_map", "size", "steps",
+                                "style_strength", "preserve_color", "style_scale", "seed", "seconds")]
+    run_regions = start.success(painting.paint_regions, by_region, [v["out"], v["status"], record],
+                                api_name="stylize_regions", validator=painting.check_regions, show_progress="minimal",
+                                show_progress_on=[v["status"]], concurrency_limit=settings.CONCURRENCY,
+                                concurrency_id="paint")
+    run_regions.then(_ended, [record], results + [c["run_regions"], c["stop"]], api_visibility="private")
+    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions], api_visibility="private")
 
 
 def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
@@ -254,6 +277,14 @@ def _show_photo(content):
     if content is None:
         return gr.update(value=EXAMPLE, label=EXAMPLE_LABEL)
     return gr.update(value=content, label="Painting")
+
+
+def _start_regions(content, editor, request: gr.Request):
+    """Paint pressed in the "Paint by region" tab: as _start, and the strokes as one image for the run."""
+    strokes = regions.strokes(editor)
+    if content is not None and strokes is None:
+        raise gr.Error(painting.NO_REGIONS, print_exception=False)
+    return *_start(content, request), strokes
 
 
 def _stopping(record):

@@ -22,12 +22,15 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 from style_core import StyleConfig, load_image, presets, save_png
+from style_core import regions as style_regions
 
 from . import gpu, settings
 
 DEFAULTS = StyleConfig()
-FIRST_PAINTING = presets.STYLE_IDS[0]
+FIRST_PAINTING, SECOND_PAINTING = presets.STYLE_IDS[:2]
 MAX_SIZE = settings.max_size(gpu.DEVICE_TYPE)
+# Painting by region: the colour of each painting's brush on the page, and in a regions map sent to the API.
+REGION_COLOURS = {"blue": (37, 99, 235), "orange": (234, 88, 12)}
 # The times a visitor chooses from, and the default, by the kind of device this server paints on.
 TIMES = {"cuda": (((5, "5 s"), (15, "15 s"), (30, "30 s")), 5),
          "cpu": (((10, "10 s"), (30, "30 s"), (120, "2 min")), 30)}
@@ -86,6 +89,7 @@ class OneRunEach:
 
 
 NO_PHOTO = "Add a photo first (upload one or pick the example)."
+NO_REGIONS = "Brush a region first (blue for the first painting, orange for the second), or pick a quick region."
 ALREADY_PAINTING = "Your painting is still under way: wait for it, or press Stop before starting another."
 
 
@@ -132,11 +136,51 @@ def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | N
             RUNS.release(request.session_hash)
 
 
-def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tuple]:
+def paint_regions(content: str, first_painting: str = FIRST_PAINTING, second_painting: str = SECOND_PAINTING,
+                  regions: str | None = None, size: int = DEFAULTS.size, steps: int = DEFAULTS.steps,
+                  style_strength: float = DEFAULTS.style_weight, preserve_color: bool = False,
+                  style_scale: float = DEFAULTS.style_scale, seed: int = DEFAULTS.seed,
+                  seconds: float = DEFAULT_SECONDS, request: gr.Request = None):
+    """Paint each region of the photo in its own painting; streams (picture, status) while it paints.
+
+    Parameters: content (the photo), first_painting and second_painting (preset ids), regions (an
+    image as large as you like: blue #2563eb where the first painting goes, orange #ea580c where
+    the second goes; black or transparent stays the photo), then size, steps, style_strength,
+    preserve_color, style_scale, seed and seconds as in /stylize.
+    """
+    try:
+        if content is None:
+            raise gr.Error(NO_PHOTO, print_exception=False)
+        try:
+            styles, masks, named = _regions(first_painting, second_painting, regions)
+            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
+        except ValueError as exc:
+            yield from _fail(str(exc))
+        yield from _stream(content, styles, config, masks, {"regions": named})
+    finally:
+        if request is not None:
+            RUNS.release(request.session_hash)
+
+
+def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], list, dict[str, str]]:
+    """The paintings that have a region, their masks, and which went where (for the settings chunk)."""
+    if regions is None:
+        raise ValueError(NO_REGIONS)
+    colours = list(REGION_COLOURS)
+    masks = style_regions.masks_from_colour_map(regions, [REGION_COLOURS[c] for c in colours])
+    chosen = [(c, p or d, m) for c, p, d, m in zip(colours, (first, second), (FIRST_PAINTING, SECOND_PAINTING), masks)
+              if m.max() > 0]
+    if not chosen:
+        raise ValueError(NO_REGIONS)
+    return [p for _, p, _ in chosen], [m for _, _, m in chosen], {c: p for c, p, _ in chosen}
+
+
+def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | None = None,
+            extra: dict | None = None) -> Iterator[tuple]:
     # Uploaded files are named by their server path: record only that one was used.
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
-    record = Record(content=content, settings={"styles": named, **asdict(config)})
-    for item in gpu.painting(content, styles, config):
+    record = Record(content=content, settings={"styles": named, **(extra or {}), **asdict(config)})
+    for item in gpu.painting(content, styles, config, masks):
         if isinstance(item, gpu.Failure):
             yield from _fail(item.message)
         status = _observe(record, item)
@@ -190,6 +234,14 @@ def check_run(content, style_preset, style_image, size, steps, style_strength, p
     else:
         message = "" if request is None or RUNS.claim(request.session_hash) else ALREADY_PAINTING
     return [gr.validate(not message, message)] + [gr.validate(True, "")] * 11
+
+
+def check_regions(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
+                  style_scale, seed, seconds, request: gr.Request = None) -> list[dict]:
+    """The validator of /stylize_regions: as check_run."""
+    verdicts = check_run(content, first_painting, None, size, steps, style_strength, preserve_color, style_scale,
+                         seed, "", 0.0, seconds, request)
+    return verdicts[:1] + [gr.validate(True, "")] * 10
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,91 @@
+"""The "Paint by region" tab: a brush over the photo with one colour per painting, quick regions,
+and the map of the strokes that ``/stylize_regions`` paints from (painting.paint_regions).
+
+Blue marks where the first painting goes, orange where the second goes; what stays unpainted
+stays the photo. The brush is half transparent so the photo shows through the strokes.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+from PIL import Image
+
+from style_core import load_image, presets
+
+from . import painting
+
+EDITOR_SIDE = 768  # the photo under the brush: enough to brush on, light to send back and forth
+BRUSH_ALPHA = 0.6
+QUICK = ("Whole picture", "Left | right", "Top | bottom", "Clear")
+# Opening the tab takes up the brush (the editor starts with no tool), so the first stroke paints.
+PICK_BRUSH = """(...args) => {
+  setTimeout(() => document.querySelector('#regions button[aria-label="Brush"]')?.click(), 300);
+  return args;
+}"""
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def build(ids: list[str]) -> dict:
+    """The tab's contents (inside a gr.Tab): the two paintings, the brush, the quick regions."""
+    choices = [(presets.get(i).title, i) for i in ids]
+    blue, orange = painting.REGION_COLOURS["blue"], painting.REGION_COLOURS["orange"]
+    gr.Markdown("Brush **blue** where the first painting goes and **orange** where the second goes; "
+                "what you leave unpainted stays your photo.", elem_id="regions-help")
+    with gr.Row():
+        first = gr.Dropdown(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first", min_width=120)
+        second = gr.Dropdown(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second",
+                             min_width=120)
+    editor = gr.ImageEditor(type="pil", image_mode="RGBA", sources=(), transforms=(), layers=False, format="png",
+                            brush=gr.Brush(colors=[(_hex(blue), BRUSH_ALPHA), (_hex(orange), BRUSH_ALPHA)],
+                                           color_mode="fixed", default_size=24),
+                            eraser=gr.Eraser(default_size=24), show_label=False, height=300, elem_id="regions")
+    with gr.Row():
+        quick = [gr.Button(label, size="sm", elem_classes=["quick-region"], min_width=60) for label in QUICK]
+    # The strokes as one image, as /stylize_regions takes them (hidden: the page fills it on Paint).
+    regions_map = gr.Image(type="filepath", format="png", image_mode="RGBA", visible="hidden", label="Regions",
+                           elem_id="regions-map")
+    for button, kind in zip(quick, QUICK):
+        button.click(lambda value, k=kind: quick_regions(value, k), editor, editor, queue=False,
+                     api_visibility="private")
+    return {"region_first": first, "region_second": second, "editor": editor, "regions_map": regions_map}
+
+
+def photo_under_brush(content: str | None):
+    """The editor's value for a newly chosen photo: the photo, no strokes yet."""
+    if content is None:
+        return None
+    photo = load_image(content, "photo")
+    photo.thumbnail((EDITOR_SIDE, EDITOR_SIDE), Image.Resampling.LANCZOS)
+    return {"background": photo, "layers": [], "composite": None}
+
+
+def quick_regions(value: dict | None, kind: str):
+    """The editor with a quick region painted in: the first painting everywhere, or split in two."""
+    if not value or value.get("background") is None:
+        raise gr.Error(painting.NO_PHOTO, print_exception=False)
+    width, height = value["background"].size
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    blue, orange = (c + (round(255 * BRUSH_ALPHA),) for c in painting.REGION_COLOURS.values())
+    if kind == "Whole picture":
+        layer.paste(blue, (0, 0, width, height))
+    elif kind == "Left | right":
+        layer.paste(blue, (0, 0, width // 2, height))
+        layer.paste(orange, (width // 2, 0, width, height))
+    elif kind == "Top | bottom":
+        layer.paste(blue, (0, 0, width, height // 2))
+        layer.paste(orange, (0, height // 2, width, height))
+    return {"background": value["background"], "layers": [] if kind == "Clear" else [layer], "composite": None}
+
+
+def strokes(value: dict | None) -> Image.Image | None:
+    """All the editor's strokes as one RGBA image (transparent where nothing is painted), or None."""
+    layers = [layer for layer in (value or {}).get("layers") or [] if layer is not None]
+    if not layers:
+        return None
+    merged = Image.new("RGBA", layers[0].size, (0, 0, 0, 0))
+    for layer in layers:
+        merged = Image.alpha_composite(merged, layer.convert("RGBA").resize(merged.size))
+    return merged if merged.getextrema()[3][1] > 0 else None
