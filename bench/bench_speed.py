@@ -1,7 +1,7 @@
 """Speed and quality benchmark: DeepStyle's default run against the naive run, a time budget, and pastiche.
 
     python bench/bench_speed.py            # all of it: about 35 minutes on 2 CPU cores
-    python bench/bench_speed.py --quick    # the Tübingen photo only, no pastiche: under 5 minutes
+    python bench/bench_speed.py --quick    # the Tübingen photo only, the two short budgets, no pastiche: ~5 min
     python bench/bench_speed.py --device cuda   # GPU figures: 512 and 1024 px, cold and warm
 
 Prints, in order:
@@ -15,7 +15,9 @@ Prints, in order:
 3. the budget: runs of 10, 30 and 120 s (GPU: 2, 5, 15 s) on Tübingen × The Starry Night, their
    wall time against the budget and their distances (more time must never score worse), then
    ``budget_adherence_worst=<wall / budget>``;
-4. (full run) pastiche, 300 L-BFGS steps, and ``ratio_vs_pastiche=<our wall / theirs>``.
+4. painting by region: a two-region run (docs/regions-*.png: The Starry Night's sky, The Scream's
+   houses) against a one-style run of the same size and steps, ``regions_cost_ratio=<x>``;
+5. (full run) pastiche, 300 L-BFGS steps, and ``ratio_vs_pastiche=<our wall / theirs>``.
 Each run is a subprocess (weights loaded and warmed first, as the app does), so its peak RSS is its
 own. Pictures go to bench/out/: each pair's default beside its naive run, for looking at.
 """
@@ -48,7 +50,8 @@ BUDGETS = {"cpu": (10.0, 30.0, 120.0), "cuda": (2.0, 5.0, 15.0)}
 OUT = ROOT / "bench" / "out"
 
 
-def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1) -> dict:
+def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1, styles: list[str] | None = None,
+             masks: list[str] | None = None) -> dict:
     """Runs of stylize() in this process (called in a subprocess by main), the engine warmed up first.
 
     With ``repeat`` > 1 the figures are the last run's and ``cold`` is the first run's wall time:
@@ -57,12 +60,13 @@ def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1) 
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
     device = resolve_device(config.device)
     warm_up(config)  # as the app's start-up does
-    content, painting = load_image(PHOTOS[photo]), load_image(presets.resolve(style))
+    content = load_image(PHOTOS[photo])
+    paintings = [load_image(presets.resolve(s)) for s in (styles or [style])]
     walls = []
     for _ in range(repeat):
         start = time.perf_counter()
         first_preview = None
-        for progress in stylize(content, painting, config):
+        for progress in stylize(content, paintings, config, masks=masks):
             if progress.image is not None and first_preview is None:
                 first_preview = time.perf_counter() - start
             if progress.done:
@@ -101,7 +105,8 @@ def _subprocess(kind: str, payload: dict) -> dict:
 
 def _child(kind: str, payload: dict) -> None:
     if kind == "ours":
-        data = run_ours(payload["settings"], payload["photo"], payload["style"], payload["out"], payload.get("repeat", 1))
+        data = run_ours(payload["settings"], payload["photo"], payload["style"], payload["out"], payload.get("repeat", 1),
+                        payload.get("styles"), payload.get("masks"))
     elif kind == "compile":
         data = compile_probe(payload)
     else:  # pastiche, timed around its whole command (its model load included, as a user sees it)
@@ -158,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     _print_step_costs([256, 512, 1024] if gpu else [256, 512], args.device)
     quality_table(args)
     budget_table(args)
+    regions_cost(args)
     if not args.quick and not args.no_pastiche:
         peers(args)
     print(f"benchmark wall time: {(time.perf_counter() - started) / 60:.1f} min")
@@ -191,7 +197,7 @@ def quality_table(args) -> None:
 
 def budget_table(args) -> None:
     """Runs planned by time: they end on time, and more time never scores worse."""
-    budgets = BUDGETS[args.device]
+    budgets = BUDGETS[args.device][:2] if args.quick else BUDGETS[args.device]
     print(f"\ntime budget ({args.device}), tubingen × starry-night")
     print(f"{'budget s':>8} {'wall s':>7} {'size':>5} {'steps':>6} {'1st prev':>8} {'style d':>8} {'content d':>9} "
           f"{'peak RSS':>9}")
@@ -205,6 +211,19 @@ def budget_table(args) -> None:
     monotone = all(b["style"] + b["content"] <= a["style"] + a["content"] for (_, a), (_, b) in zip(rows, rows[1:]))
     print(f"budget_adherence_worst={max(d['wall'] / s for s, d in rows):.3f} "
           f"more_time_never_worse={'yes' if monotone else 'NO'}")
+
+
+def regions_cost(args) -> None:
+    """What painting by region costs: two regions against one style, same size and steps."""
+    steps = 120 if args.device == "cuda" else 24
+    base = {"device": args.device, "size": 512, "steps": steps}
+    one = measure("ours", base, "tubingen", "starry-night", "regions-one-style")
+    masks = [str(ROOT / "docs" / "regions-sky.png"), str(ROOT / "docs" / "regions-houses.png")]
+    two = measure("ours", base, "tubingen", "starry-night", "regions-two", styles=["starry-night", "the-scream"],
+                  masks=masks)
+    print(f"\npainting by region ({args.device}, 512 px, {steps} steps): one style {one['wall']:.1f} s, "
+          f"two regions {two['wall']:.1f} s")
+    print(f"regions_cost_ratio={two['wall'] / one['wall']:.3f}")
 
 
 def peers(args) -> None:

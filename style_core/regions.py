@@ -84,12 +84,20 @@ class Regions:
         """The canvas as it is, through which gradients pass only where (and as much as) a mask covers."""
         return canvas * self.cover + canvas.detach() * (1 - self.cover)
 
-    def mask(self, index: int, layer: str) -> torch.Tensor:
-        """Region ``index`` at ``layer``'s resolution (area-averaged, as the network's pooling does)."""
+    def mask(self, index: int, layer: str) -> tuple[torch.Tensor, tuple[slice, slice]]:
+        """Region ``index`` at ``layer``'s resolution (area-averaged, as the network's pooling does),
+        cropped to the region's bounding box, and that box (the Gram products then cost what the
+        region covers, not the whole canvas)."""
         key = (index, layer)
         if key not in self._at:
             full = self.masks[index]
-            self._at[key] = F.interpolate(full, size=layer_size(layer, tuple(full.shape[-2:])), mode="area")
+            small = F.interpolate(full, size=layer_size(layer, tuple(full.shape[-2:])), mode="area")
+            rows, cols = small[0, 0].amax(dim=1).nonzero(), small[0, 0].amax(dim=0).nonzero()
+            if len(rows):  # a region too thin for this layer's resolution has no box: keep it all
+                box = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+            else:
+                box = (slice(None), slice(None))
+            self._at[key] = (small[..., box[0], box[1]], box)
         return self._at[key]
 
     def style_loss(self, features: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]],
@@ -98,6 +106,7 @@ class Regions:
         total = 0.0
         for index, (share, grams) in enumerate(zip(self.shares, targets)):
             for layer, weight in layer_weights.items():
-                guided = masked_gram_matrix(features[layer], self.mask(index, layer))
+                mask, (rows, cols) = self.mask(index, layer)
+                guided = masked_gram_matrix(features[layer][..., rows, cols], mask)
                 total = total + share * weight * relative_error(guided, grams[layer])
         return total

@@ -45,3 +45,18 @@ def test_total_variation():
 def test_blend_grams_is_weighted_mean():
     a, b = torch.ones(1, 2, 2), torch.zeros(1, 2, 2)
     torch.testing.assert_close(blend_grams([a, b], [3.0, 1.0]), torch.full((1, 2, 2), 0.75))
+
+
+def test_gram_gradient_is_autograds():
+    from style_core.losses import _SelfProduct
+
+    x = torch.randn(2, 5, 7, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(_SelfProduct.apply, (x,))
+    features = torch.randn(1, 4, 6, 5, requires_grad=True)
+    target = torch.randn(1, 4, 4)
+    (gram_matrix(features) - target).pow(2).sum().backward()
+    ours = features.grad.clone()
+    features.grad = None
+    flat = features.reshape(1, 4, 30)
+    ((flat @ flat.transpose(1, 2)) / 30 - target).pow(2).sum().backward()
+    torch.testing.assert_close(ours, features.grad, rtol=1e-4, atol=1e-6)
