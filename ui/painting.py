@@ -1,7 +1,8 @@
-"""One painting as the page and the API see it: the `/stylize` handler and what follows a run.
+"""One painting as the page and the API see it: the `/stylize` and `/stylize_regions` handlers,
+and what follows a run.
 
-``paint()`` turns style_core's ``Progress`` records into a streamed picture and a status line in
-plain words, and its ValueErrors into readable messages. ``finish()`` runs after a run, finished
+``paint()`` and ``paint_regions()`` turn style_core's ``Progress`` records into a streamed picture
+and a status line in plain words, and its ValueErrors into readable messages. ``finish()`` runs after a run, finished
 or stopped, and makes the download (with the settings the picture was really made with), the
 before/after pair and the timelapse. ``OneRunEach`` keeps each visitor (a browser tab, an API
 client) to one queued-or-running painting, so that nobody can fill the queue alone.
@@ -9,6 +10,7 @@ client) to one queued-or-running painting, so that nobody can fill the queue alo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import threading
@@ -52,6 +54,7 @@ class Record:
     total_steps: int = 0
     elapsed: float = 0.0
     done: bool = False
+    stopped: bool = False  # Stop pressed: nothing the run still streams may overwrite "Stopped at step …"
 
 
 class OneRunEach:
@@ -72,16 +75,18 @@ class OneRunEach:
 
     def claim(self, session: str) -> bool:
         with self.lock:
-            since = self.claims.get(session)
-            if since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session)):
+            if self._held(session):
                 return False
             self.claims[session] = time.monotonic()
             return True
 
     def busy(self, session: str) -> bool:
         with self.lock:
-            since = self.claims.get(session)
-            return since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session))
+            return self._held(session)
+
+    def _held(self, session: str) -> bool:
+        since = self.claims.get(session)
+        return since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session))
 
     def release(self, session: str) -> None:
         with self.lock:
@@ -121,19 +126,13 @@ def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | N
     preserve_color (keep the photo's colours), style_scale (brush size), seed, second_style (a
     second preset id to blend in), blend (its share, 0–1), seconds (the time to paint for).
     """
-    try:
-        if content is None:
-            raise gr.Error(NO_PHOTO, print_exception=False)
-        try:
-            styles = [style_image or style_preset or FIRST_PAINTING] + ([second_style] if second_style else [])
-            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1,
-                                 seconds)
-        except ValueError as exc:
-            yield from _fail(str(exc))
-        yield from _stream(content, styles, config)
-    finally:
-        if request is not None:
-            RUNS.release(request.session_hash)
+    def prepare():
+        styles = [style_image or style_preset or FIRST_PAINTING] + ([second_style] if second_style else [])
+        config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1,
+                             seconds)
+        return styles, config, None, {}
+
+    yield from _painting(content, prepare, request)
 
 
 def paint_regions(content: str, first_painting: str = FIRST_PAINTING, second_painting: str = SECOND_PAINTING,
@@ -148,15 +147,25 @@ def paint_regions(content: str, first_painting: str = FIRST_PAINTING, second_pai
     the second goes; black or transparent stays the photo), then size, steps, style_strength,
     preserve_color, style_scale, seed and seconds as in /stylize.
     """
+    def prepare():
+        styles, masks, named = _regions(first_painting, second_painting, regions)
+        config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
+        return styles, config, masks, {"regions": named}
+
+    yield from _painting(content, prepare, request)
+
+
+def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Request | None) -> Iterator[tuple]:
+    """A run for one visitor: the photo checked, the settings from ``prepare`` (its ValueErrors as
+    messages), the engine's records streamed; the visitor's claim released however it ends."""
     try:
         if content is None:
             raise gr.Error(NO_PHOTO, print_exception=False)
         try:
-            styles, masks, named = _regions(first_painting, second_painting, regions)
-            config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
+            styles, config, masks, extra = prepare()
         except ValueError as exc:
             yield from _fail(str(exc))
-        yield from _stream(content, styles, config, masks, {"regions": named})
+        yield from _stream(content, styles, config, masks, extra)
     finally:
         if request is not None:
             RUNS.release(request.session_hash)
@@ -175,16 +184,18 @@ def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], l
     return [p for _, p, _ in chosen], [m for _, _, m in chosen], {c: p for c, p, _ in chosen}
 
 
-def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | None = None,
-            extra: dict | None = None) -> Iterator[tuple]:
+def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | None, extra: dict) -> Iterator[tuple]:
     # Uploaded files are named by their server path: record only that one was used.
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
-    record = Record(content=content, settings={"styles": named, **(extra or {}), **asdict(config)})
-    for item in gpu.painting(content, styles, config, masks):
-        if isinstance(item, gpu.Failure):
-            yield from _fail(item.message)
-        status = _observe(record, item)
-        yield (item.image if item.image is not None else gr.skip()), status, record
+    record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
+    with contextlib.closing(gpu.painting(content, styles, config, masks)) as items:
+        for item in items:
+            if isinstance(item, gpu.Failure):
+                yield from _fail(item.message)
+            if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
+                return
+            status = _observe(record, item)
+            yield (item.image if item.image is not None else gr.skip()), status, record
 
 
 def _fail(message: str) -> Iterator[tuple]:
@@ -288,7 +299,7 @@ def _add_frame(frames: list[Image.Image], image: Image.Image) -> None:
         del frames[1:-1:2]  # keep the first and the latest
 
 
-def _timelapse(frames: list[Image.Image], path: Path) -> str | None:
+def _timelapse(frames: list[Image.Image], path: Path) -> Path | None:
     if len(frames) < 2:
         return None
     side = frames[-1].size  # coarse-scale frames are smaller: show them all at the final size
@@ -297,7 +308,7 @@ def _timelapse(frames: list[Image.Image], path: Path) -> str | None:
              for f in frames]
     durations = [120] * (len(tiles) - 1) + [2000]  # hold the finished painting
     tiles[0].save(path, save_all=True, append_images=tiles[1:], duration=durations, loop=0)
-    return str(path)
+    return path
 
 
 RUNS = OneRunEach()

@@ -19,7 +19,18 @@ BRUSH_ALPHA = 0.6
 QUICK = ("Whole picture", "Left | right", "Top | bottom", "Clear")
 # Opening the tab takes up the brush (the editor starts with no tool), so the first stroke paints.
 PICK_BRUSH = """(...args) => {
-  setTimeout(() => document.querySelector('#regions button[aria-label="Brush"]')?.click(), 300);
+  const pick = (tries) => {
+    const editor = document.querySelector('#regions');
+    const canvas = editor?.querySelector('canvas');
+    const brush = editor?.querySelector('button[aria-label="Brush"]');
+    if (brush && canvas && canvas.getBoundingClientRect().width > 0) {
+      brush.click();
+      editor.dataset.brush = 'picked';
+    } else if (tries > 0) {
+      setTimeout(() => pick(tries - 1), 100);
+    }
+  };
+  setTimeout(() => pick(50), 300);
   return args;
 }"""
 
