@@ -97,25 +97,12 @@ class PrivateFiles:
 
     def _recording(self, send, session: str, paths_in):
         """Wrap ``send``: file paths found in the response body become this session's."""
-        buffer = bytearray()
-        ok = False
 
-        async def recording_send(message):
-            nonlocal ok
-            if message["type"] == "http.response.start":
-                ok = message["status"] == 200
-            elif message["type"] == "http.response.body" and ok:
-                buffer.extend(message.get("body", b""))
-                complete, _, rest = bytes(buffer).rpartition(b"\n")
-                if not message.get("more_body", False):
-                    complete, rest = bytes(buffer), b""
-                if complete:
-                    for path in paths_in(complete):
-                        self._claim(path, session)
-                    buffer[:] = rest
-            await send(message)
+        def claim(chunk: bytes) -> None:
+            for path in paths_in(chunk):
+                self._claim(path, session)
 
-        return recording_send
+        return _watch_body(send, claim, by_line=True)
 
     def _bind(self, join_body: bytes, session: str | None) -> None:
         """Remember which of our sessions a Gradio session (a page load, an API client) belongs to."""
@@ -130,20 +117,7 @@ class PrivateFiles:
 
     def _sharing(self, send):
         """Wrap ``send`` of a share link's answer: publish the saved page's files before the link leaves."""
-        body = bytearray()
-        ok = False
-
-        async def sharing_send(message):
-            nonlocal ok
-            if message["type"] == "http.response.start":
-                ok = message["status"] == 200
-            elif message["type"] == "http.response.body" and ok:
-                body.extend(message.get("body", b""))
-                if not message.get("more_body", False):
-                    self._publish_link(bytes(body))
-            await send(message)
-
-        return sharing_send
+        return _watch_body(send, self._publish_link, by_line=False)
 
     def _publish_link(self, body: bytes) -> None:
         """Make the files of the page saved under this link public; leave out what is not shared."""
@@ -287,3 +261,29 @@ async def _forbidden(send) -> None:
     await send({"type": "http.response.start", "status": 403,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _watch_body(send, consume, by_line: bool):
+    """Wrap an ASGI ``send``: the body of a 200 answer goes to ``consume`` before it is sent on,
+    in complete lines as it streams (``by_line``, an event stream), or whole at its end."""
+    buffer = bytearray()
+    ok = False
+
+    async def watched(message):
+        nonlocal ok
+        if message["type"] == "http.response.start":
+            ok = message["status"] == 200
+        elif message["type"] == "http.response.body" and ok:
+            buffer.extend(message.get("body", b""))
+            if not message.get("more_body", False):
+                ready, rest = bytes(buffer), b""
+            elif by_line:
+                ready, _, rest = bytes(buffer).rpartition(b"\n")
+            else:
+                ready, rest = b"", bytes(buffer)
+            if ready:
+                consume(ready)
+                buffer[:] = rest
+        await send(message)
+
+    return watched
