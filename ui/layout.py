@@ -275,7 +275,9 @@ def _start(content, request: gr.Request):
     if content is None:
         raise gr.Error(painting.NO_PHOTO, print_exception=False)
     if painting.RUNS.busy(request.session_hash):
-        raise gr.Error(painting.ALREADY_PAINTING, title="Already painting", print_exception=False)
+        # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
+        gr.Warning(painting.ALREADY_PAINTING)
+        raise gr.Error(painting.ALREADY_PAINTING, visible=False, print_exception=False)
     return (gr.update(value="Painting…", variant="secondary"), gr.update(visible=True), gr.update(visible=False),
             "Starting…", None)
 
