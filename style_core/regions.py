@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from . import image_io
 from .features import layer_size
@@ -51,12 +51,15 @@ def load_masks(masks: Sequence[MaskSource], styles: int) -> list[Image.Image]:
     return loaded
 
 
-def masks_from_colour_map(source: image_io.ImageSource, colours: Sequence[tuple[int, int, int]]) -> list[np.ndarray]:
+def masks_from_colour_map(source: image_io.ImageSource, colours: Sequence[tuple[int, int, int]],
+                          feather: float = 0.0) -> list[np.ndarray]:
     """One mask per colour from a painted colour map (say, brush strokes on a transparent layer).
 
     A pixel belongs to the nearest of ``colours``, as much as it is opaque (relative to the
     map's most opaque pixel, so a half-transparent brush still marks a whole region); black or
-    transparent pixels belong to none. Returns float arrays in [0, 1], one per colour.
+    transparent pixels belong to none. ``feather`` softens each mask's edge over that fraction of
+    the map's long side (a Gaussian blur), so a brushed region fades into the photo and into its
+    neighbour instead of ending on the stroke's hard edge. Returns float arrays in [0, 1], one per colour.
     """
     rgba = np.asarray(image_io.load_rgba(source, "regions"), dtype=np.float32)
     rgb, alpha = rgba[..., :3], rgba[..., 3]
@@ -66,7 +69,12 @@ def masks_from_colour_map(source: image_io.ImageSource, colours: Sequence[tuple[
     strength = np.clip(alpha / alpha.max(), 0.0, 1.0)
     distance = np.stack([np.abs(rgb - np.asarray(c, np.float32)).sum(-1) for c in colours])
     nearest = distance.argmin(0)
-    return [np.where(nearest == index, strength, 0.0).astype(np.float32) for index in range(len(colours))]
+    masks = [np.where(nearest == index, strength, 0.0).astype(np.float32) for index in range(len(colours))]
+    if feather > 0:
+        blur = ImageFilter.GaussianBlur(feather * max(alpha.shape))
+        masks = [np.asarray(Image.fromarray(np.round(m * 255).astype(np.uint8)).filter(blur), np.float32) / 255
+                 for m in masks]
+    return masks
 
 
 class Regions:

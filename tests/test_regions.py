@@ -7,6 +7,7 @@ from PIL import Image
 
 from conftest import photo, png_bytes, stripes
 from style_core import ImageError, RegionError, StyleConfig, stylize
+from style_core.regions import masks_from_colour_map
 from style_core.config import STYLE_LAYERS
 from style_core.features import get_extractor, layer_size
 from style_core.image_io import to_tensor
@@ -114,3 +115,17 @@ def test_masks_do_not_mix_with_a_blend_and_a_transparent_layer_is_its_strokes():
 
     mask = np.asarray(load_mask(_transparent_stroke()))
     assert mask[20, 20] > 50 and mask[50, 70] == 0  # the stroke is in; the transparent rest is out
+
+
+def test_a_colour_map_gives_one_mask_per_colour_and_feathering_softens_their_edges():
+    blue, orange = (37, 99, 235), (234, 88, 12)
+    strokes = Image.new("RGBA", (200, 100), (0, 0, 0, 0))
+    strokes.paste((*blue, 153), (0, 0, 80, 100))  # a half-transparent blue brush: still a whole region
+    strokes.paste((*orange, 153), (120, 0, 200, 100))
+    hard = masks_from_colour_map(png_bytes(strokes), [blue, orange])
+    assert [float(m[50, 40]) for m in hard] == [1.0, 0.0] and [float(m[50, 160]) for m in hard] == [0.0, 1.0]
+    assert float(hard[0][50, 100]) == float(hard[1][50, 100]) == 0.0  # unpainted: the photo's
+    soft = masks_from_colour_map(png_bytes(strokes), [blue, orange], feather=0.02)  # 4 px
+    assert soft[0][50, 10] > 0.99 and soft[0][50, 100] < 0.01  # far from the edge: as before
+    edge = soft[0][50, 74:87]
+    assert np.all(np.diff(edge) <= 0) and 0.3 < soft[0][50, 80] < 0.7, edge  # across it: a gradual fade

@@ -33,6 +33,7 @@ FIRST_PAINTING, SECOND_PAINTING = presets.STYLE_IDS[:2]
 MAX_SIZE = settings.max_size(gpu.DEVICE_TYPE)
 # Painting by region: the colour of each painting's brush on the page, and in a regions map sent to the API.
 REGION_COLOURS = {"blue": (37, 99, 235), "orange": (234, 88, 12)}
+REGION_FEATHER = 0.015  # brushed regions fade out over 1.5 % of the picture's long side
 # The times a visitor chooses from, and the default, by the kind of device this server paints on.
 TIMES = {"cuda": (((5, "5 s"), (15, "15 s"), (30, "30 s")), 5),
          "cpu": (((10, "10 s"), (30, "30 s"), (120, "2 min")), 30)}
@@ -176,7 +177,7 @@ def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], l
     if regions is None:
         raise ValueError(NO_REGIONS)
     colours = list(REGION_COLOURS)
-    masks = style_regions.masks_from_colour_map(regions, [REGION_COLOURS[c] for c in colours])
+    masks = style_regions.masks_from_colour_map(regions, [REGION_COLOURS[c] for c in colours], feather=REGION_FEATHER)
     chosen = [(c, p or d, m) for c, p, d, m in zip(colours, (first, second), (FIRST_PAINTING, SECOND_PAINTING), masks)
               if m.max() > 0]
     if not chosen:
