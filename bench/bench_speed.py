@@ -1,6 +1,6 @@
 """Speed and quality benchmark: DeepStyle's default run against the naive run, a time budget, and pastiche.
 
-    python bench/bench_speed.py            # all of it: about 35 minutes on 2 CPU cores
+    python bench/bench_speed.py            # all of it; with --no-pastiche about 12 min on 2 CPU cores (AVX2)
     python bench/bench_speed.py --quick    # the Tübingen photo only, the two short budgets, no pastiche: ~5 min
     python bench/bench_speed.py --device cuda   # GPU figures: 512 and 1024 px, cold and warm
 
