@@ -89,6 +89,8 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         assert page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scroll
         page.locator("footer").wait_for()  # Gradio's footer, with its API page (Gradio shows that link on wide screens)
         assert screen == "phone" or page.locator("footer").get_by_text("Use via API").is_visible()
+        tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
+        assert tabs == ["Masterpiece", "Your own", "By region"], tabs  # none folded into a menu on a phone
         _shot(page, f"{screen}-1-before")
         page.locator("#examples img").first.click()
         page.get_by_text("10 s", exact=True).click()
@@ -183,7 +185,7 @@ def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser,
         first_photo = _upload(page, "content", first)  # replaced below: not shared
         page.locator("#content button[aria-label='Remove Image']").click()
         shared_photo = _upload(page, "content", TUBINGEN)
-        page.get_by_role("tab", name="Your own painting").click()
+        page.get_by_role("tab", name="Your own").click()
         own = tmp_path / "own.png"
         stripes(96, 96).save(own)
         own_painting = _upload(page, "style_upload", own)
@@ -221,7 +223,7 @@ def test_paint_by_region_with_two_brushed_strokes(browser, tmp_path):
         page = browser.new_page(viewport={"width": 1366, "height": 1100})
         page.goto(app.url)
         page.locator("#examples img").first.click()
-        page.get_by_role("tab", name="Paint by region").click()
+        page.get_by_role("tab", name="By region").click()
         page.locator("#run-regions").wait_for()  # the tab's Paint paints by region
         assert page.locator("#run").is_hidden()
         page.locator("#regions canvas").first.wait_for()

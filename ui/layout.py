@@ -117,7 +117,7 @@ def _choices() -> dict:
                          label="Time to paint", elem_id="time", scale=2, min_width=200)
         with gr.Column(scale=1, min_width=120):
             run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
-            # The same button for the "Paint by region" tab, where it paints through /stylize_regions.
+            # The same button for the "By region" tab, where it paints through /stylize_regions.
             run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
             stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False)
     eta = gr.Markdown(elem_id="eta")
@@ -130,15 +130,15 @@ def _style_picker() -> dict:
     """One picker: the four paintings, the visitor's own painting, or two paintings by region."""
     ids = list(presets.STYLE_IDS)
     with gr.Tabs(elem_id="style-tabs"):
-        with gr.Tab("A masterpiece", elem_id="tab-presets") as presets_tab:
+        with gr.Tab("Masterpiece", elem_id="tab-presets") as presets_tab:
             gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
                                  columns=4, height=150, allow_preview=False, selected_index=0,
                                  object_fit="cover", buttons=[], elem_id="gallery")
             chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
-        with gr.Tab("Your own painting", elem_id="tab-own") as own_tab:
+        with gr.Tab("Your own", elem_id="tab-own") as own_tab:
             style_image = ImageFile(label="Your own painting (used instead of the masterpiece)", type="filepath",
                                     sources=["upload", "clipboard"], elem_id="style_upload", height=170)
-        with gr.Tab("Paint by region", elem_id="tab-regions") as regions_tab:
+        with gr.Tab("By region", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
@@ -290,7 +290,7 @@ def _show_photo(content):
 
 
 def _start_regions(content, editor, request: gr.Request):
-    """Paint pressed in the "Paint by region" tab: as _start, and the strokes as one image for the run."""
+    """Paint pressed in the "By region" tab: as _start, and the strokes as one image for the run."""
     strokes = regions.strokes(editor)
     if content is not None and strokes is None:
         raise gr.Error(painting.NO_REGIONS, print_exception=False)

@@ -1,4 +1,4 @@
-"""The "Paint by region" tab: a brush over the photo with one colour per painting, quick regions,
+"""The "By region" tab: a brush over the photo with one colour per painting, quick regions,
 and the map of the strokes that ``/stylize_regions`` paints from (painting.paint_regions).
 
 Blue marks where the first painting goes, orange where the second goes; what stays unpainted
