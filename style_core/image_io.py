@@ -31,18 +31,12 @@ def load_image(source: ImageSource, name: str = "image") -> Image.Image:
 
     Sizes are checked from the header, before any pixel is decoded.
     """
-    image = source if isinstance(source, Image.Image) else _open(source, name)
-    _check_pixels(image.size, name)
-    _check_shape(image.size, name)  # rotation-invariant, so the stored size will do
-    return to_rgb(_decoded(image, name))
+    return to_rgb(_checked(source, name))
 
 
 def load_rgba(source: ImageSource, name: str = "image") -> Image.Image:
     """An image with its transparency, as RGBA (for painted maps, where what is transparent is unpainted)."""
-    image = source if isinstance(source, Image.Image) else _open(source, name)
-    _check_pixels(image.size, name)
-    _check_shape(image.size, name)
-    image = _decoded(image, name)
+    image = _checked(source, name)
     return (to_rgb(image) if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") else image).convert("RGBA")
 
 
@@ -64,6 +58,14 @@ def _mask_from_array(array: np.ndarray, name: str) -> Image.Image:
         array = np.nan_to_num(array.astype(np.float64)) * 255.0
     _check_shape((array.shape[1], array.shape[0]), name)
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8), "L")
+
+
+def _checked(source: ImageSource, name: str) -> Image.Image:
+    """The image decoded and upright, its size checked from the header before any pixel is decoded."""
+    image = source if isinstance(source, Image.Image) else _open(source, name)
+    _check_pixels(image.size, name)
+    _check_shape(image.size, name)  # rotation-invariant, so the stored size will do
+    return _decoded(image, name)
 
 
 def _open(source: str | Path | bytes, name: str) -> Image.Image:
