@@ -222,19 +222,17 @@ def test_paint_by_region_with_two_brushed_strokes(browser, tmp_path):
     with serve(tmp_path) as app:
         page = browser.new_page(viewport={"width": 1366, "height": 1100})
         page.goto(app.url)
-        page.locator("#examples img").first.click()
         page.get_by_role("tab", name="By region").click()
         page.locator("#run-regions").wait_for()  # the tab's Paint paints by region
         assert page.locator("#run").is_hidden()
-        page.locator("#regions canvas").first.wait_for()
-        page.wait_for_function("document.querySelector('#regions').dataset.brush === 'picked'")  # brush in hand
-        page.wait_for_timeout(300)
+        # No photo yet: the brush waits, and says why (a stroke here would have nothing to paint on).
+        page.wait_for_function("document.querySelector('#regions').dataset.wait === 'Choose a photo first'")
+        page.locator("#examples img").first.click()
+        # The photo in the editor, the brush in hand (a stroke made before the photo is in would be dropped).
+        page.wait_for_function("document.querySelector('#regions').dataset.brush === 'picked'")
+        assert page.evaluate("document.querySelector('#regions').dataset.wait") is None
         box = page.locator("#regions canvas").first.bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        # Blue picked as a visitor would: the tab's own pick of the brush still loses a first stroke now and then.
-        page.locator("#regions button[aria-label='Color']").click()
-        page.locator("#regions button.color").nth(0).click()
-        page.locator("#regions button[aria-label='Brush']").click()
         _stroke(page, [(cx - 140 + i * 14, cy - 90 + (i % 2) * 10) for i in range(21)])  # blue across the sky
         page.locator("#regions button[aria-label='Color']").click()
         page.locator("#regions button.color").nth(1).click()  # orange

@@ -42,7 +42,7 @@ CSS = """
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
 #about {font-size: 0.85em}
-"""
+""" + regions.CSS
 
 # Pressing Paint on a phone: the canvas sits under the choices, so bring it into view.
 SHOW_CANVAS = """(...args) => {
@@ -226,7 +226,7 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     for tab, by_region in ((presets_tab, False), (own_tab, False), (regions_tab, True)):
         tab.select(lambda r=by_region: (gr.update(visible=not r), gr.update(visible=r)), None,
                    [c["run"], c["run_regions"]], queue=False, api_visibility="private",
-                   js=regions.PICK_BRUSH if by_region else None)
+                   js=regions.WATCH_BRUSH if by_region else None)
     timing = [c["content"], c["size"], c["steps"], c["seconds"]]
     for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
         trigger(estimate, timing, c["eta"], queue=False, show_progress="hidden", api_visibility="private")

@@ -17,22 +17,46 @@ from . import painting
 EDITOR_SIDE = 768  # the photo under the brush: enough to brush on, light to send back and forth
 BRUSH_ALPHA = 0.6
 QUICK = ("Whole picture", "Left | right", "Top | bottom", "Clear")
-# Opening the tab takes up the brush (the editor starts with no tool), so the first stroke paints.
-PICK_BRUSH = """(...args) => {
-  const pick = (tries) => {
-    const editor = document.querySelector('#regions');
-    const canvas = editor?.querySelector('canvas');
-    const brush = editor?.querySelector('button[aria-label="Brush"]');
-    if (brush && canvas && canvas.getBoundingClientRect().width > 0) {
-      brush.click();
-      editor.dataset.brush = 'picked';
-    } else if (tries > 0) {
-      setTimeout(() => pick(tries - 1), 100);
+# While the tab is open, brushing waits for the photo. Gradio's editor lays out its canvas about a
+# second before the photo is in (longer on a slow machine), and a stroke made in that second is
+# dropped when the photo arrives. So the canvas is covered ("Loading your photo…", or "Choose a photo
+# first" when there is none) until the editor holds the photo and has settled; then the brush is
+# taken up, so the first stroke paints. ``window.editor`` is the page's one ImageEditor, which
+# Gradio exposes on mount (gradio 6.31.0, pinned). ``#regions[data-brush=picked]`` marks "ready".
+WATCH_BRUSH = """(...args) => {
+  const watch = () => {
+    const root = document.querySelector('#regions');
+    if (!root || root.offsetParent === null) return;  // the tab is closed
+    const editor = window.editor;
+    const canvas = root.querySelector('canvas');
+    const photo = editor && editor.background_image;
+    const laidOut = canvas && canvas.getBoundingClientRect().width > 0;
+    const hasPhoto = !!document.querySelector('#content img');
+    if (!(laidOut && photo)) {
+      root.dataset.wait = hasPhoto ? 'Loading your photo\u2026' : 'Choose a photo first';
+      root.dataset.brush = '';
+      root.photoSeen = null;
+      return;
+    }
+    if (root.photoSeen !== photo) {  // a new photo: let it settle one more tick before brushing
+      root.photoSeen = photo;
+      return;
+    }
+    if (root.dataset.brush !== 'picked') {
+      root.querySelector('button[aria-label="Brush"]')?.click();
+      root.dataset.brush = 'picked';
+      delete root.dataset.wait;
     }
   };
-  setTimeout(() => pick(50), 300);
+  if (!window.deepstyleBrushWatch) window.deepstyleBrushWatch = setInterval(watch, 150);
+  watch();
   return args;
 }"""
+CSS = """
+#regions {position: relative}
+#regions[data-wait]::after {content: attr(data-wait); position: absolute; inset: 0; z-index: 50; display: flex;
+  align-items: center; justify-content: center; background: var(--block-background-fill); font-size: var(--text-lg)}
+"""
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
