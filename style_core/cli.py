@@ -11,13 +11,14 @@ from collections.abc import Sequence
 import torch
 from tqdm import tqdm
 
-from .config import DEVICES, INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, StyleConfig
+from .config import DEVICES, INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, STYLE_LOSSES, StyleConfig
 from .image_io import save_png
 from .optimize import stylize
 
 # Options the CLI names differently from StyleConfig, or takes as repeated flags.
 _RENAMED = {"style_blend": "--blend"}
-_CHOICES = {"optimizer": OPTIMIZERS, "init": INITS, "pooling": POOLINGS, "device": DEVICES, "precision": PRECISIONS}
+_CHOICES = {"optimizer": OPTIMIZERS, "init": INITS, "pooling": POOLINGS, "device": DEVICES, "precision": PRECISIONS,
+            "style_loss": STYLE_LOSSES}
 
 
 def build_parser() -> argparse.ArgumentParser:

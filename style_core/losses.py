@@ -10,9 +10,14 @@ first L-BFGS steps from being vanishingly small (see ENGINE_NOTES: the 0-255 tra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 EPS = 1e-8
+# meancov style loss: weight of the means' error against the covariances' (bench: at 30 s on a CPU,
+# 3 is closer to the naive run on both of the ruler's distances than 0.3, 1 or 10).
+MEAN_WEIGHT = 3.0
 
 
 class _SelfProduct(torch.autograd.Function):
@@ -67,6 +72,48 @@ def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def style_loss(features: torch.Tensor, target_gram: torch.Tensor) -> torch.Tensor:
     """Relative squared error of one layer's Gram matrix (Gatys et al. eq. 3, normalised)."""
     return relative_error(gram_matrix(features), target_gram)
+
+
+@dataclass(frozen=True)
+class StyleStats:
+    """What the style losses compare at one layer: second moments and means of the features."""
+
+    gram: torch.Tensor  # (N, C, C), gram_matrix or masked_gram_matrix
+    mean: torch.Tensor  # (N, C), float32
+
+    def covariance(self) -> torch.Tensor:
+        return self.gram - self.mean.unsqueeze(2) * self.mean.unsqueeze(1)
+
+
+def style_stats(features: torch.Tensor, mask: torch.Tensor | None = None) -> StyleStats:
+    """The features' StyleStats, over all positions or (mask, as masked_gram_matrix) over a region,
+    each position weighted by its mask value squared, as in the guided Gram matrix."""
+    if mask is None:
+        return StyleStats(gram_matrix(features), features.float().mean(dim=(2, 3)))
+    weight = mask.float().pow(2)
+    area = weight.sum(dim=(1, 2, 3)).clamp_min(EPS).view(-1, 1)
+    return StyleStats(masked_gram_matrix(features, mask), (features.float() * weight).sum(dim=(2, 3)) / area)
+
+
+def style_error(stats: StyleStats, target: StyleStats, kind: str) -> torch.Tensor:
+    """A layer's style error, relative as every term here.
+
+    ``gram``: Gatys et al.'s, the Gram matrices' relative error (``style_loss``). ``meancov``: the
+    covariances' relative error and the means', weighted 1 : MEAN_WEIGHT, as others match style
+    with means and covariances (crowsonkb/style-transfer-pytorch, after Wasserstein-2). The Gram
+    matrix mixes the two, dominated by the means' product for ReLU features; apart, the covariances
+    get their own weight, and a run gets closer to the painting's Gram matrices in the same steps
+    (bench/bench_speed.py measures with the Gram matrices).
+    """
+    if kind == "gram":
+        return relative_error(stats.gram, target.gram)
+    return (relative_error(stats.covariance(), target.covariance())
+            + MEAN_WEIGHT * relative_error(stats.mean, target.mean)) / (1.0 + MEAN_WEIGHT)
+
+
+def blend_stats(stats: list[StyleStats], weights: list[float]) -> StyleStats:
+    """Several style images' StyleStats as one: the statistics of their mixture (weighted moments)."""
+    return StyleStats(blend_grams([s.gram for s in stats], weights), blend_grams([s.mean for s in stats], weights))
 
 
 def total_variation(image: torch.Tensor) -> torch.Tensor:

@@ -20,7 +20,7 @@ from . import color, image_io, presets, regions, schedule
 from .config import StyleConfig
 from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
-from .losses import blend_grams, content_loss, gram_matrix, style_loss, total_variation
+from .losses import blend_stats, content_loss, style_error, style_stats, total_variation
 from .schedule import Stage
 
 
@@ -142,7 +142,7 @@ def _style_weights(count: int, config: StyleConfig) -> list[float]:
 
 
 class _Objective:
-    """The loss at one scale: content targets, style Grams (blended, or one per region), weights."""
+    """The loss at one scale: content targets, style statistics (blended, or one set per region), weights."""
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
                  styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
@@ -156,13 +156,13 @@ class _Objective:
         self.layer_weights = dict(zip(config.style_layers, (w / total for w in layer_weights)))
         with torch.no_grad():
             self.content_targets = {k: v.detach() for k, v in self._features(self.content, config.content_layers).items()}
-            grams_per_style = []
+            stats_per_style = []
             for style in styles:
                 tensor = image_io.to_tensor(image_io.resize(style, image_io.fit_size(style.size, style_long_side)), device)
                 feats = self._features(tensor, config.style_layers)
-                grams_per_style.append({k: gram_matrix(v) for k, v in feats.items()})
-            self.region_targets = grams_per_style
-            self.style_targets = {k: blend_grams([g[k] for g in grams_per_style], blend) for k in config.style_layers}
+                stats_per_style.append({k: style_stats(v) for k, v in feats.items()})
+            self.region_targets = stats_per_style
+            self.style_targets = {k: blend_stats([s[k] for s in stats_per_style], blend) for k in config.style_layers}
 
     def _features(self, image: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
         if self.device.type == "cuda":
@@ -178,9 +178,10 @@ class _Objective:
         feats = self._features(canvas, config.content_layers + config.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
         if self.regions is not None:
-            style = self.regions.style_loss(feats, self.region_targets, self.layer_weights)
+            style = self.regions.style_loss(feats, self.region_targets, self.layer_weights, config.style_loss)
         else:
-            style = sum(w * style_loss(feats[k], self.style_targets[k]) for k, w in self.layer_weights.items())
+            style = sum(w * style_error(style_stats(feats[k]), self.style_targets[k], config.style_loss)
+                        for k, w in self.layer_weights.items())
         loss = config.content_weight * content + config.style_weight * style
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)

@@ -4,7 +4,9 @@ Gatys, Ecker, Bethge, Hertzmann & Shechtman, "Controlling Perceptual Factors in 
 Transfer" (CVPR 2017), spatial control with guided Gram matrices: each style has a mask (white
 = its region, grey = partly, any size: resized to the canvas). At every style layer the mask is
 brought to that layer's resolution, and the Gram matrix of the features inside the region,
-normalised by the region's area, is matched to its painting's Gram matrix. Soft edges blend.
+normalised by the region's area, is matched to its painting's Gram matrix (with the meancov
+style loss, the region's weighted mean and covariance, from the same guided Gram matrix). Soft
+edges blend.
 
 Where no mask covers a pixel the photo stays: the gradient reaches each pixel in proportion to
 how much the masks cover it (``gate``). Without that, the deep layers' wide receptive fields
@@ -26,7 +28,7 @@ from PIL import Image, ImageFilter
 
 from . import image_io
 from .features import layer_size
-from .losses import masked_gram_matrix, relative_error
+from .losses import StyleStats, style_error, style_stats
 
 MaskSource = image_io.ImageSource | np.ndarray
 
@@ -108,13 +110,14 @@ class Regions:
             self._at[key] = (small[..., box[0], box[1]], box)
         return self._at[key]
 
-    def style_loss(self, features: dict[str, torch.Tensor], targets: list[dict[str, torch.Tensor]],
-                   layer_weights: dict[str, float]) -> torch.Tensor:
-        """Σ over regions of share × Σ over layers of weight × relative guided-Gram error."""
+    def style_loss(self, features: dict[str, torch.Tensor], targets: list[dict[str, StyleStats]],
+                   layer_weights: dict[str, float], kind: str) -> torch.Tensor:
+        """Σ over regions of share × Σ over layers of weight × the style error of the region's
+        statistics (guided: masked Gram matrix and mean) against its painting's."""
         total = 0.0
-        for index, (share, grams) in enumerate(zip(self.shares, targets)):
+        for index, (share, stats) in enumerate(zip(self.shares, targets)):
             for layer, weight in layer_weights.items():
                 mask, (rows, cols) = self.mask(index, layer)
-                guided = masked_gram_matrix(features[layer][..., rows, cols], mask)
-                total = total + share * weight * relative_error(guided, grams[layer])
+                guided = style_stats(features[layer][..., rows, cols], mask)
+                total = total + share * weight * style_error(guided, stats[layer], kind)
         return total

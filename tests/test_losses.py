@@ -1,6 +1,7 @@
 import torch
 
-from style_core.losses import blend_grams, content_loss, gram_matrix, relative_error, style_loss, total_variation
+from style_core.losses import (MEAN_WEIGHT, blend_grams, blend_stats, content_loss, gram_matrix, relative_error,
+                               style_error, style_loss, style_stats, total_variation)
 
 
 def test_gram_of_ones_is_one_everywhere():
@@ -60,3 +61,40 @@ def test_gram_gradient_is_autograds():
     flat = features.reshape(1, 4, 30)
     ((flat @ flat.transpose(1, 2)) / 30 - target).pow(2).sum().backward()
     torch.testing.assert_close(ours, features.grad, rtol=1e-4, atol=1e-6)
+
+
+def _features(seed: int, shape=(1, 4, 5, 6)) -> torch.Tensor:
+    return torch.rand(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def test_style_stats_hand_computed_and_masked():
+    features = torch.tensor([[[[1.0, 3.0]], [[2.0, 6.0]]]])  # (1, 2, 1, 2): means 2 and 4
+    stats = style_stats(features)
+    torch.testing.assert_close(stats.mean, torch.tensor([[2.0, 4.0]]))
+    torch.testing.assert_close(stats.covariance(), torch.tensor([[[1.0, 2.0], [2.0, 4.0]]]))
+    x = _features(2)
+    whole = style_stats(x, torch.ones(1, 1, 5, 6))
+    torch.testing.assert_close(whole.gram, style_stats(x).gram)
+    torch.testing.assert_close(whole.mean, style_stats(x).mean)
+    left = torch.zeros(1, 1, 5, 6)
+    left[..., :3] = 1.0
+    torch.testing.assert_close(style_stats(x, left).mean, style_stats(x[..., :3]).mean)
+
+
+def test_style_error_gram_is_gatys_and_meancov_splits_mean_from_covariance():
+    x, y = _features(3), _features(4)
+    torch.testing.assert_close(style_error(style_stats(x), style_stats(y), "gram"), style_loss(x, gram_matrix(y)))
+    assert float(style_error(style_stats(x), style_stats(x), "meancov")) == 0.0
+    # Shifted features: same covariance, so only the means' error counts, weighted MEAN_WEIGHT / (1 + MEAN_WEIGHT).
+    shifted = style_error(style_stats(x + 0.5), style_stats(x), "meancov")
+    expected = MEAN_WEIGHT * relative_error(style_stats(x + 0.5).mean, style_stats(x).mean) / (1 + MEAN_WEIGHT)
+    torch.testing.assert_close(shifted, expected)
+    assert 0.0 < float(shifted)
+
+
+def test_blend_stats_are_the_mixtures():
+    a, b = _features(5), _features(6) * 2 + 1
+    mixed = blend_stats([style_stats(a), style_stats(b)], [1.0, 1.0])
+    together = style_stats(torch.cat([a, b], dim=3))  # half the positions from each
+    torch.testing.assert_close(mixed.mean, together.mean)
+    torch.testing.assert_close(mixed.covariance(), together.covariance(), rtol=1e-4, atol=1e-5)
