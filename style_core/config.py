@@ -112,8 +112,16 @@ class StyleConfig:
             )
         if any(w < 0 for w in self.style_blend + self.style_layer_weights):
             raise ConfigError("style_blend and style_layer_weights must not be negative")
+        if self.style_layer_weights and sum(self.style_layer_weights) <= 0:
+            raise ConfigError("style_layer_weights must have at least one positive weight")
         if self.style_blend and sum(self.style_blend) <= 0:
             raise ConfigError("style_blend must have at least one positive weight")
+
+    def layer_weights(self) -> dict[str, float]:
+        """Each style layer's weight, normalised to sum to 1 (see style_layer_weights)."""
+        weights = self.style_layer_weights or (1.0,) * len(self.style_layers)
+        total = sum(weights)
+        return dict(zip(self.style_layers, (w / total for w in weights)))
 
     def replace(self, **changes: Any) -> StyleConfig:
         """A copy with some fields changed (validated again)."""

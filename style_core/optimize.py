@@ -151,9 +151,7 @@ class _Objective:
         self.regions = regions.Regions(masks, size, device) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         style_long_side = max(image_io.MIN_SIDE, round(max(size) * config.style_scale))
-        layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
-        total = sum(layer_weights)
-        self.layer_weights = dict(zip(config.style_layers, (w / total for w in layer_weights)))
+        self.layer_weights = config.layer_weights()
         with torch.no_grad():
             self.content_targets = {k: v.detach() for k, v in self._features(self.content, config.content_layers).items()}
             stats_per_style = []
