@@ -35,8 +35,8 @@ PHOTOS = {"tubingen": presets.PRESETS_DIR / "tubingen.jpg",
           "hoover-tower-night": ROOT.parent / "shared" / "photos" / "hoover-tower-night.jpg"}
 NAIVE = dict(size=512, steps=300, scales=1, style_weight=10.0, content_weight=1.0, tv_weight=1.0, style_scale=1.0,
              content_layers=("relu4_2",), style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
-             style_layer_weights=(1.0,) * 5, style_loss="gram", init="content", optimizer="lbfgs", pooling="avg", precision="auto",
-             preview_every=1000, device="cpu")
+             style_layer_weights=(1.0,) * 5, style_loss="gram", init="content", optimizer="lbfgs", pooling="avg",
+             precision="auto", preview_every=1000, device="cpu")
 
 
 def pairs(only: str | None = None) -> list[tuple[str, str]]:

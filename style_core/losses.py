@@ -91,10 +91,10 @@ def style_stats(features: torch.Tensor, mask: torch.Tensor | None = None) -> Sty
     """The features' StyleStats, over all positions or (mask, as masked_gram_matrix) over a region,
     each position weighted by its mask value squared, as in the guided Gram matrix."""
     if mask is None:
-        return StyleStats(gram_matrix(features), features.float().mean(dim=(2, 3)))
-    weight = mask.float().pow(2)
+        return StyleStats(gram_matrix(features), features.mean(dim=(2, 3), dtype=torch.float32))
+    weight = mask.float().pow(2)  # float32: the product below is float32 without a copy of the features
     area = weight.sum(dim=(1, 2, 3)).clamp_min(EPS).view(-1, 1)
-    return StyleStats(masked_gram_matrix(features, mask), (features.float() * weight).sum(dim=(2, 3)) / area)
+    return StyleStats(masked_gram_matrix(features, mask), (features * weight).sum(dim=(2, 3)) / area)
 
 
 def style_error(stats: StyleStats, target: StyleStats, kind: str) -> torch.Tensor:
