@@ -257,7 +257,9 @@ def _paint_chain(button, start, start_inputs, start_outputs, handler, api_name, 
     run = started.success(handler, inputs, [v["out"], v["status"], record], api_name=api_name, validator=validator,
                           show_progress="minimal", show_progress_on=[v["status"]],
                           concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
-    run.then(_ended, [record], ended + [button, c["stop"]], api_visibility="private")
+    # Finishing (PNG, before/after, timelapse: up to a second) keeps the painting in view: Gradio's
+    # indicator would cover the canvas and the status ("Done in …") just as the painting is done.
+    run.then(_ended, [record], ended + [button, c["stop"]], api_visibility="private", show_progress="hidden")
     return run
 
 
