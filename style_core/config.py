@@ -26,6 +26,7 @@ PRESERVE_COLORS = ("none", "luminance", "match")
 
 # Names of the outputs of torchvision's vgg19().features, in order (features.VGG19_LAYERS indexes them).
 BLOCK_CONVS = (2, 2, 4, 4, 4)  # convs per block of VGG-19
+BLOCK_CHANNELS = (64, 128, 256, 512, 512)  # output channels of each block's convs
 LAYER_NAMES = tuple(
     name
     for block, convs in enumerate(BLOCK_CONVS, 1)

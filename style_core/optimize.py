@@ -107,7 +107,7 @@ def stylize(
     try:
         for index, stage in enumerate(stages):
             objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
-                                   mask_images)
+                                   mask_images, stage.style_layers)
             canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
@@ -142,25 +142,33 @@ def _style_weights(count: int, config: StyleConfig) -> list[float]:
 
 
 class _Objective:
-    """The loss at one scale: content targets, style statistics (blended, or one set per region), weights."""
+    """The loss at one scale: content targets, style statistics (blended, or one set per region), weights.
+
+    ``style_layers``: the scale's style layers (schedule.stage_layers), a subset of the config's;
+    their weights are the config's, normalised again over the subset.
+    """
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
                  styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
-                 masks: list[Image.Image] | None = None):
+                 masks: list[Image.Image] | None = None, style_layers: tuple[str, ...] = ()):
         self.extractor, self.config, self.device = extractor, config, device
+        self.style_layers = style_layers or config.style_layers
         self.regions = regions.Regions(masks, size, device) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         style_long_side = max(image_io.MIN_SIDE, round(max(size) * config.style_scale))
-        self.layer_weights = config.layer_weights()
+        weights = {k: w for k, w in config.layer_weights().items() if k in self.style_layers}
+        if not sum(weights.values()):  # only zero-weighted layers left at this scale: match them all
+            self.style_layers, weights = config.style_layers, config.layer_weights()
+        self.layer_weights = {k: w / sum(weights.values()) for k, w in weights.items()}
         with torch.no_grad():
             self.content_targets = {k: v.detach() for k, v in self._features(self.content, config.content_layers).items()}
             stats_per_style = []
             for style in styles:
                 tensor = image_io.to_tensor(image_io.resize(style, image_io.fit_size(style.size, style_long_side)), device)
-                feats = self._features(tensor, config.style_layers)
+                feats = self._features(tensor, self.style_layers)
                 stats_per_style.append({k: style_stats(v) for k, v in feats.items()})
             self.region_targets = stats_per_style
-            self.style_targets = {k: blend_stats([s[k] for s in stats_per_style], blend) for k in config.style_layers}
+            self.style_targets = {k: blend_stats([s[k] for s in stats_per_style], blend) for k in self.style_layers}
 
     def _features(self, image: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
         if self.device.type == "cuda":
@@ -173,7 +181,7 @@ class _Objective:
         config = self.config
         if self.regions is not None:
             canvas = self.regions.gate(canvas)
-        feats = self._features(canvas, config.content_layers + config.style_layers)
+        feats = self._features(canvas, config.content_layers + self.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
         if self.regions is not None:
             style = self.regions.style_loss(feats, self.region_targets, self.layer_weights, config.style_loss)
@@ -239,7 +247,7 @@ class _Run:
                 times.append(time.perf_counter() - begun)
                 self.step += 1
                 if len(times) > 1:  # the first step of a scale also builds its targets
-                    self.speed = times[-1] / schedule.step_seconds(stage.size, self.device)
+                    self.speed = times[-1] / self._step_seconds(stage)
                 last = self._scale_over(index, len(times)) or self.out_of_time()
                 preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
                 image = self._to_image(canvas, objective.content) if preview else None
@@ -249,25 +257,28 @@ class _Run:
         finally:
             canvas.requires_grad_(False)
             if len(times) > 1:
-                schedule.record_steps(stage.size, self.device, sum(times[1:]) / len(times[1:]))
+                schedule.record_steps(stage.size, self.device, sum(times[1:]) / len(times[1:]), stage.work)
+
+    def _step_seconds(self, stage: Stage) -> float:
+        return schedule.step_seconds(stage.size, self.device, stage.work)
 
     def _scale_over(self, index: int, done: int) -> bool:
         if not self.by_time:
             return done >= self.stages[index].steps
-        next_step = self.speed * schedule.step_seconds(self.stages[index].size, self.device)
+        next_step = self.speed * self._step_seconds(self.stages[index])
         return self.elapsed() + next_step > self.ends[index]
 
     def _steps_after(self, index: int, done: int) -> tuple[int, float]:
         """(steps, seconds) still to come after ``done`` steps of scale ``index``, at this run's speed."""
         stage = self.stages[index]
-        here = self.speed * schedule.step_seconds(stage.size, self.device)
+        here = self.speed * self._step_seconds(stage)
         if self.by_time:
             steps = max(0, int((self.ends[index] - self.elapsed()) / here))
-            later = [max(1, int(s.seconds / (self.speed * schedule.step_seconds(s.size, self.device))
+            later = [max(1, int(s.seconds / (self.speed * self._step_seconds(s))
                                 - schedule.SETUP_STEPS)) for s in self.stages[index + 1:]]
             return steps + sum(later), max(0.0, self.ends[-1] - self.elapsed())
         seconds = (stage.steps - done) * here + sum(
-            (s.steps + schedule.SETUP_STEPS) * self.speed * schedule.step_seconds(s.size, self.device)
+            (s.steps + schedule.SETUP_STEPS) * self.speed * self._step_seconds(s)
             for s in self.stages[index + 1:])
         return stage.steps - done + sum(s.steps for s in self.stages[index + 1:]), seconds
 

@@ -5,20 +5,29 @@ where it is cheap. It is planned either by steps (``steps`` > 0: the same steps 
 same picture) or by time (``steps`` = 0: each scale gets a share of ``seconds`` and runs steps until
 its share is spent, so the run ends on time whatever the device).
 
-The cost model says what a step costs: ``a + b × megapixels`` seconds, with a stage's set-up
-(its content and style targets) about one step more. It starts from figures measured on the
+Below the finest scale the deepest style layers are left out, one per octave (``stage_layers``).
+At 128 px relu5_1's receptive field spans the whole canvas, so matching it there imposes the
+painting's composition on the photo's, which the finest scale cannot undo and a single-scale run
+at 512 px never does; at 128 px relu3_1 sees about what relu5_1 sees at 512 px. Measured on six
+pairs at 30 s (bench/bench_speed.py's ruler): nearer the naive run on all six, and coarse steps
+cost 0.77 of a full one.
+
+The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
+share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
+and style targets) about one step more. It starts from figures measured on the
 kinds of device DeepStyle runs on, and every finished stage refines ``b`` for this process's
 device, so estimates (and the time left shown while painting) follow the machine actually used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from dataclasses import dataclass
 
 from . import image_io
-from .config import StyleConfig
+from .config import BLOCK_CHANNELS, LAYER_NAMES, StyleConfig
 
 # Share of the steps (plan by steps) or of the seconds (plan by time) each scale gets, coarse to
 # fine, by number of scales. By time the finest scale gets most: its steps are where the brushwork
@@ -27,6 +36,7 @@ from .config import StyleConfig
 STEP_SHARES = {1: (1.0,), 2: (0.7, 0.3), 3: (0.48, 0.355, 0.165), 4: (0.45, 0.27, 0.17, 0.11)}
 TIME_SHARES = {1: (1.0,), 2: (0.35, 0.65), 3: (0.2, 0.15, 0.65), 4: (0.12, 0.1, 0.18, 0.6)}
 SETUP_STEPS = 1.0  # a stage's set-up costs about one step
+COARSE_MIN_LAYERS = 3  # style layers kept at every scale (relu1_1–relu3_1 by default: the brushwork)
 MIN_FINEST_STEPS = 4  # plan by time with an automatic size: fewer steps than this at the finest scale, paint smaller
 AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
 AUTO_SECONDS = {"cuda": 5.0}  # the time painted for when none is asked for; elsewhere 30 s
@@ -38,6 +48,8 @@ class Stage:
     size: tuple[int, int]  # (width, height)
     steps: int  # planned steps (by time: the expected number)
     seconds: float = 0.0  # by time: this scale's share of the run; 0 when planned by steps
+    style_layers: tuple[str, ...] = ()  # the style layers matched at this scale; empty: the config's
+    work: float = 1.0  # a step's cost against a full pass to relu5_1 at the same size
 
 
 # Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
@@ -49,18 +61,46 @@ _COSTS: dict[tuple[str, bool], tuple[float, float]] = {
 _COSTS_LOCK = threading.Lock()
 
 
-def step_seconds(size: tuple[int, int], device: tuple[str, bool]) -> float:
-    """Expected seconds of one step at ``size`` on this kind of device (type, bf16)."""
+def step_seconds(size: tuple[int, int], device: tuple[str, bool], work: float = 1.0) -> float:
+    """Expected seconds of one step at ``size`` on this kind of device (type, bf16), for a pass
+    that does ``work`` of the network's work to relu5_1."""
     a, b = _COSTS.get(device, (0.05, 20.0))
-    return a + b * size[0] * size[1] / 1e6
+    return a + b * work * size[0] * size[1] / 1e6
 
 
-def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_step: float) -> None:
+def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_step: float, work: float = 1.0) -> None:
     """Refine the cost model with steps measured at ``size`` (a moving average, per process)."""
     with _COSTS_LOCK:
         a, b = _COSTS.get(device, (0.05, 20.0))
-        measured = max(seconds_per_step - a, 0.0) / (size[0] * size[1] / 1e6)
+        measured = max(seconds_per_step - a, 0.0) / (work * size[0] * size[1] / 1e6)
         _COSTS[device] = (a, 0.5 * b + 0.5 * measured)
+
+
+def _pass_work() -> dict[str, float]:
+    """Each VGG-19 layer's pass (the network up to it), as multiply-adds per input pixel (a conv's
+    C_in·C_out·9, a quarter less per pooling before it) against the pass to relu5_1."""
+    total, pools, channels, work = 0.0, 0, 3, {}
+    for name in LAYER_NAMES:
+        if name.startswith("conv"):
+            out = BLOCK_CHANNELS[int(name[4]) - 1]
+            total += channels * out * 9 / 4 ** pools
+            channels = out
+        elif name.startswith("pool"):
+            pools += 1
+        work[name] = total
+    return {name: value / work["relu5_1"] for name, value in work.items()}
+
+
+PASS_WORK = _pass_work()  # relu3_1 0.31, relu4_1 0.67, relu4_2 0.77, relu5_1 1
+
+
+def stage_layers(style_layers: tuple[str, ...], size: tuple[int, int], finest: tuple[int, int]) -> tuple[str, ...]:
+    """The style layers matched at a scale of ``size`` in a run whose finest scale is ``finest``:
+    one deepest layer fewer per octave below the finest, keeping at least COARSE_MIN_LAYERS."""
+    octaves = int(math.log2(max(finest) / max(size)) + 1e-6)
+    by_depth = sorted(style_layers, key=LAYER_NAMES.index)
+    kept = set(by_depth[: max(min(COARSE_MIN_LAYERS, len(by_depth)), len(by_depth) - octaves)])
+    return tuple(name for name in style_layers if name in kept)
 
 
 def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[tuple[int, int]]:
@@ -80,33 +120,44 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
     """The stages of a run: by steps when ``config.steps`` > 0, else by ``config.seconds``."""
     size = config.size or AUTO_SIZES.get(device[0], 512)
     if config.steps:
-        return _by_steps(scale_sizes(content_size, size, config), config.steps)
+        return _by_steps(_stages(content_size, size, config), config.steps)
     seconds = config.seconds or AUTO_SECONDS.get(device[0], 30.0)
-    stages = _by_time(scale_sizes(content_size, size, config), seconds, device)
+    stages = _by_time(_stages(content_size, size, config), seconds, device)
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
         for smaller in (s for s in SMALLER if s < size):
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
-            stages = _by_time(scale_sizes(content_size, smaller, config), seconds, device)
+            stages = _by_time(_stages(content_size, smaller, config), seconds, device)
     return stages
 
 
-def _by_steps(sizes: list[tuple[int, int]], total: int) -> list[Stage]:
-    steps = [max(1, round(total * share)) for share in STEP_SHARES[len(sizes)]]
-    steps[-1] = max(1, total - sum(steps[:-1]))
-    return [Stage(size, n) for size, n in zip(sizes, steps)]
-
-
-def _by_time(sizes: list[tuple[int, int]], seconds: float, device: tuple[str, bool]) -> list[Stage]:
+def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[Stage]:
+    """The scales of a run with their style layers and work; steps and seconds not yet shared out."""
+    sizes = scale_sizes(content_size, size, config)
     stages = []
-    for size, share in zip(sizes, TIME_SHARES[len(sizes)]):
-        per_step = step_seconds(size, device)
-        stages.append(Stage(size, max(1, int(share * seconds / per_step - SETUP_STEPS)), share * seconds))
+    for wh in sizes:
+        layers = stage_layers(config.style_layers, wh, sizes[-1])
+        stages.append(Stage(wh, 0, 0.0, layers, max(PASS_WORK[name] for name in layers + config.content_layers)))
     return stages
+
+
+def _by_steps(stages: list[Stage], total: int) -> list[Stage]:
+    steps = [max(1, round(total * share)) for share in STEP_SHARES[len(stages)]]
+    steps[-1] = max(1, total - sum(steps[:-1]))
+    return [dataclasses.replace(stage, steps=n) for stage, n in zip(stages, steps)]
+
+
+def _by_time(stages: list[Stage], seconds: float, device: tuple[str, bool]) -> list[Stage]:
+    planned = []
+    for stage, share in zip(stages, TIME_SHARES[len(stages)]):
+        per_step = step_seconds(stage.size, device, stage.work)
+        steps = max(1, int(share * seconds / per_step - SETUP_STEPS))
+        planned.append(dataclasses.replace(stage, steps=steps, seconds=share * seconds))
+    return planned
 
 
 def estimate(stages: list[Stage], device: tuple[str, bool]) -> float:
     """Expected seconds of a run of these stages (by time: their seconds; weights already loaded)."""
     if all(s.seconds for s in stages):
         return sum(s.seconds for s in stages)
-    return sum((s.steps + SETUP_STEPS) * step_seconds(s.size, device) for s in stages)
+    return sum((s.steps + SETUP_STEPS) * step_seconds(s.size, device, s.work) for s in stages)

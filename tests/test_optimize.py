@@ -72,6 +72,25 @@ def test_plan_for_512_is_coarse_to_fine():
     assert len(stages) >= 2 and stages[0].steps > stages[-1].steps
 
 
+def test_a_coarse_scale_matches_its_own_layers_with_the_configs_weights_normalised_again():
+    from style_core.features import get_extractor
+    from style_core.optimize import _Objective
+    config = StyleConfig(style_layer_weights=(1.0, 1.0, 2.0, 4.0, 4.0), precision="fp32")
+    extractor = get_extractor(config.weights, torch.device("cpu"), config.pooling, config.content_layers + config.style_layers)
+    coarse = ("relu1_1", "relu2_1", "relu3_1")
+    objective = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None, coarse)
+    assert objective.layer_weights == pytest.approx({"relu1_1": 0.25, "relu2_1": 0.25, "relu3_1": 0.5})
+    assert set(objective.style_targets) == set(coarse)
+    loss, _, style = objective(objective.content.clone().requires_grad_(True))
+    assert loss.requires_grad and style > 0
+    # weights only on the deep layers: a scale that would match none of them matches all
+    deep_only = config.replace(style_layer_weights=(0.0, 0.0, 0.0, 1.0, 1.0))
+    objective = _Objective(extractor, deep_only, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None, coarse)
+    assert objective.layer_weights == deep_only.layer_weights()
+    records = list(stylize(photo(200, 150), stripes(), deep_only.replace(size=96, steps=6, scales=3, min_scale_size=32)))
+    assert records[-1].done and records[-1].image.size == (96, 72)
+
+
 def test_closing_the_generator_stops_at_once():
     run = stylize(photo(80, 60), stripes(), SMALL.replace(steps=1000))
     first = next(run)

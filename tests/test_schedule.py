@@ -5,7 +5,7 @@ import pytest
 from conftest import photo, stripes
 from style_core import StyleConfig, stylize
 from style_core import schedule
-from style_core.schedule import SETUP_STEPS, plan, step_seconds
+from style_core.schedule import PASS_WORK, SETUP_STEPS, plan, stage_layers, step_seconds
 
 CPU = ("cpu", False)
 
@@ -21,7 +21,31 @@ def test_by_time_the_seconds_are_shared_out_and_the_finest_scale_gets_most():
     assert sum(s.seconds for s in stages) == pytest.approx(30)
     assert stages[-1].seconds == max(s.seconds for s in stages)
     for stage in stages:  # the expected steps: what fits in the share after the set-up
-        assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU) - SETUP_STEPS))
+        assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU, stage.work) - SETUP_STEPS))
+
+
+def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_octave():
+    stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
+    assert [s.style_layers for s in stages] == [("relu1_1", "relu2_1", "relu3_1"),
+                                               ("relu1_1", "relu2_1", "relu3_1", "relu4_1"),
+                                               ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")]
+    # the content layer relu4_2 sets how deep the coarse passes go: 0.77 of a pass to relu5_1
+    assert [round(s.work, 2) for s in stages] == [0.77, 0.77, 1.0]
+    assert stages[0].steps > 1.2 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_1",)),
+                                        CPU)[0].steps
+    # at least three layers stay, in the config's order; a one-scale run keeps them all
+    assert stage_layers(("relu5_1", "relu1_1", "relu4_1"), (64, 48), (512, 384)) == ("relu5_1", "relu1_1", "relu4_1")
+    assert stage_layers(("relu5_1", "relu4_1", "relu3_1", "relu2_1"), (128, 96), (512, 384)) == ("relu4_1", "relu3_1",
+                                                                                                  "relu2_1")
+    assert plan((1024, 768), StyleConfig(size=512, seconds=30, scales=1), CPU)[0].style_layers == StyleConfig().style_layers
+
+
+def test_the_work_of_a_pass_counts_each_conv_once():
+    # multiply-adds per input pixel, as in ENGINE_NOTES: conv1_2 37k, block 2 55k, block 3 129k, block 4 129k, conv5_1 9k
+    to_relu5_1 = 1728 + 36864 + 55296 + 129024 + 129024 + 9216
+    assert PASS_WORK["relu1_2"] == pytest.approx((1728 + 36864) / to_relu5_1)
+    assert PASS_WORK["relu4_2"] == pytest.approx((1728 + 36864 + 55296 + 129024 + 18432 + 36864) / to_relu5_1)
+    assert PASS_WORK["pool4"] == PASS_WORK["relu4_4"] and PASS_WORK["relu5_1"] == 1.0
 
 
 def test_an_automatic_size_and_time_follow_the_device():
@@ -38,6 +62,9 @@ def test_measured_steps_refine_the_cost_model(monkeypatch):
     before = step_seconds((512, 384), CPU)
     schedule.record_steps((512, 384), CPU, 2 * before)
     assert step_seconds((512, 384), CPU) == pytest.approx(1.5 * before, rel=0.01)  # halfway to the measurement
+    # a pass that does half the work, measured at half the time, leaves the model where it was
+    schedule.record_steps((512, 384), CPU, 0.01 + 0.5 * (step_seconds((512, 384), CPU) - 0.01), work=0.5)
+    assert step_seconds((512, 384), CPU) == pytest.approx(1.5 * before, rel=0.01)
 
 
 def test_a_run_by_time_ends_on_time_and_says_how_long_is_left():
