@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 
-from style_core import warm_up
+from style_core import prepare_paintings, presets, warm_up
 from ui import CSS, NOT_SHARED, build_demo
 from ui.gpu import ZERO_GPU
 from ui.private_files import PrivateFiles
@@ -17,10 +17,13 @@ from ui.settings import CONCURRENCY, MAX_UPLOAD, QUEUE_SIZE
 
 
 def main() -> None:
-    # The page accepts runs once the engine is warm (weights loaded, a few steps measured): the first
-    # visitor's time is then what the page says. On ZeroGPU the server process holds no GPU.
+    # The page accepts runs once the engine is warm (weights loaded, a few steps measured, the preset
+    # paintings' style statistics at the default run's sizes): the first visitor's time is then what
+    # the page says, and a run with a preset starts painting at once. On ZeroGPU the server process
+    # holds no GPU.
     if not ZERO_GPU:
         warm_up()
+        prepare_paintings(presets.STYLE_IDS)
     demo = build_demo()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,

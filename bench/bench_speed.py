@@ -41,7 +41,7 @@ import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from naive_reference import EVAL_SIZE, PHOTOS, load_reference, pairs  # noqa: E402
-from style_core import StyleConfig, features, load_image, presets, stylize, warm_up  # noqa: E402
+from style_core import StyleConfig, features, load_image, prepare_paintings, presets, stylize, warm_up  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
 from style_core.quality import distances  # noqa: E402
@@ -59,7 +59,8 @@ def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1, 
     """
     config = StyleConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()})
     device = resolve_device(config.device)
-    warm_up(config)  # as the app's start-up does
+    warm_up(config)  # as the app's start-up does, with the presets' statistics for its default run
+    prepare_paintings(presets.STYLE_IDS, StyleConfig(device=config.device, precision=config.precision))
     content = load_image(PHOTOS[photo])
     paintings = [load_image(presets.resolve(s)) for s in (styles or [style])]
     walls = []

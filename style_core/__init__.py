@@ -14,12 +14,13 @@ from . import presets
 from .config import ConfigError, StyleConfig
 from .devices import DeviceError, resolve_device
 from .image_io import ImageError, load_image, save_png
-from .optimize import Progress, estimate_seconds, plan_scales, stylize, warm_up
+from .optimize import Progress, estimate_seconds, plan_scales, prepare_paintings, stylize, warm_up
 from .presets import PresetError
 from .regions import RegionError
 from .weights import WeightsError
 
 __all__ = [
     "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError", "StyleConfig", "WeightsError",
-    "estimate_seconds", "load_image", "plan_scales", "presets", "resolve_device", "save_png", "stylize", "warm_up",
+    "estimate_seconds", "load_image", "plan_scales", "prepare_paintings", "presets", "resolve_device", "save_png",
+    "stylize", "warm_up",
 ]
