@@ -87,9 +87,10 @@ def prepare_paintings(paintings: Sequence[image_io.ImageSource], config: StyleCo
     stages = plan_scales((4, 3), config)  # a scale's painting size follows its long side, whatever the photo's shape
     for painting in paintings:
         image = image_io.load_image(_resolved(painting), "painting")
+        digest = targets.digest(image)
         for stage in stages:
-            painting_stats(extractor, config, device, image, targets.digest(image), _style_side(stage.size, config),
-                           stage.style_layers or config.style_layers)
+            painting_stats(extractor, config, device, image, digest, _style_side(stage.size, config),
+                           stage.style_layers)
 
 
 def stylize(
@@ -171,10 +172,9 @@ class _Objective:
         self.style_layers = style_layers or config.style_layers
         self.regions = regions.Regions(masks, size, device) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
-        weights = {k: w for k, w in config.layer_weights().items() if k in self.style_layers}
-        if not sum(weights.values()):  # only zero-weighted layers left at this scale: match them all
-            self.style_layers, weights = config.style_layers, config.layer_weights()
-        self.layer_weights = {k: w / sum(weights.values()) for k, w in weights.items()}
+        weights = config.layer_weights()
+        total = sum(weights[k] for k in self.style_layers)  # > 0: schedule.plan keeps a weighted layer
+        self.layer_weights = {k: weights[k] / total for k in self.style_layers}
         with torch.no_grad():
             self.content_targets = {k: v.detach() for k, v in self._features(self.content, config.content_layers).items()}
         side = _style_side(size, config)

@@ -135,8 +135,11 @@ def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> li
     """The scales of a run with their style layers and work; steps and seconds not yet shared out."""
     sizes = scale_sizes(content_size, size, config)
     stages = []
+    weights = config.layer_weights()
     for wh in sizes:
         layers = stage_layers(config.style_layers, wh, sizes[-1])
+        if not sum(weights[name] for name in layers):  # only zero-weighted layers left at this scale: match them all
+            layers = config.style_layers
         stages.append(Stage(wh, 0, 0.0, layers, max(PASS_WORK[name] for name in layers + config.content_layers)))
     return stages
 

@@ -76,7 +76,8 @@ def test_a_coarse_scale_matches_its_own_layers_with_the_configs_weights_normalis
     from style_core.features import get_extractor
     from style_core.optimize import _Objective
     config = StyleConfig(style_layer_weights=(1.0, 1.0, 2.0, 4.0, 4.0), precision="fp32")
-    extractor = get_extractor(config.weights, torch.device("cpu"), config.pooling, config.content_layers + config.style_layers)
+    layers = config.content_layers + config.style_layers
+    extractor = get_extractor(config.weights, torch.device("cpu"), config.pooling, layers)
     coarse = ("relu1_1", "relu2_1", "relu3_1")
     objective = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None, coarse)
     assert objective.layer_weights == pytest.approx({"relu1_1": 0.25, "relu2_1": 0.25, "relu3_1": 0.5})
@@ -85,7 +86,10 @@ def test_a_coarse_scale_matches_its_own_layers_with_the_configs_weights_normalis
     assert loss.requires_grad and style > 0
     # weights only on the deep layers: a scale that would match none of them matches all
     deep_only = config.replace(style_layer_weights=(0.0, 0.0, 0.0, 1.0, 1.0))
-    objective = _Objective(extractor, deep_only, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None, coarse)
+    coarsest = plan_scales((1024, 768), deep_only.replace(size=512, steps=84))[0]
+    assert coarsest.size == (128, 96) and coarsest.style_layers == deep_only.style_layers
+    objective = _Objective(extractor, deep_only, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None,
+                           coarsest.style_layers)
     assert objective.layer_weights == deep_only.layer_weights()
     records = list(stylize(photo(200, 150), stripes(), deep_only.replace(size=96, steps=6, scales=3, min_scale_size=32)))
     assert records[-1].done and records[-1].image.size == (96, 72)
