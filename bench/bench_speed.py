@@ -2,7 +2,7 @@
 
     python bench/bench_speed.py            # all of it; with --no-pastiche about 12 min on 2 CPU cores (AVX2)
     python bench/bench_speed.py --quick    # the Tübingen photo only, the two short budgets, no pastiche: ~5 min
-    python bench/bench_speed.py --device cuda   # GPU figures: 512 and 1024 px, cold and warm
+    python bench/bench_speed.py --device cuda   # GPU figures: 1024 px against the naive run at 1024 px
 
 Prints, in order:
 1. milliseconds per optimisation step at 256 and 512 px (fp32 and the default precision);
@@ -17,7 +17,10 @@ Prints, in order:
    never score worse), then ``budget_adherence_worst=<wall / budget> more_time_never_worse=<yes|NO>``;
 4. painting by region: a two-region run (docs/regions-*.png: The Starry Night's sky, The Scream's
    houses) against a one-style run of the same size and steps, ``regions_cost_ratio=<x>``;
-5. (full run) pastiche, 300 L-BFGS steps, and ``ratio_vs_pastiche=<our wall / theirs>``.
+5. on a GPU (or with ``--large N``), each pair's default run at 1024 px (N) against the naive run
+   at that size, both on this device and scored at that size, then
+   ``large_vs_naive_mean=<x> worst=<y> size=<px> wall_worst=<s>``;
+6. (full run) pastiche, 300 L-BFGS steps, and ``ratio_vs_pastiche=<our wall / theirs>``.
 Each run is a subprocess (weights loaded and warmed first, as the app does), so its peak RSS is its
 own. Pictures go to bench/out/: each pair's default beside its naive run, for looking at.
 """
@@ -40,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from naive_reference import EVAL_SIZE, PHOTOS, load_reference, pairs  # noqa: E402
+from naive_reference import EVAL_SIZE, NAIVE, PHOTOS, load_reference, pairs  # noqa: E402
 from style_core import StyleConfig, features, load_image, prepare_paintings, presets, stylize, warm_up  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
@@ -48,6 +51,7 @@ from style_core.quality import distances  # noqa: E402
 
 BUDGETS = {"cpu": (10.0, 30.0, 120.0), "cuda": (2.0, 5.0, 15.0)}
 OUT = ROOT / "bench" / "out"
+LARGE = {"cuda": 1024}  # the size a GPU paints by default, compared with the naive run at that size
 
 
 def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1, styles: list[str] | None = None,
@@ -133,14 +137,15 @@ def compile_probe(payload: dict) -> dict:
     return run_ours(payload["settings"], payload["photo"], payload["style"], payload["out"], repeat=3)
 
 
-def measure(kind: str, settings: dict, photo: str, style: str, name: str, repeat: int = 1, **extra) -> dict:
-    """One configuration in its own process, scored at EVAL_SIZE; its picture saved under bench/out/."""
+def measure(kind: str, settings: dict, photo: str, style: str, name: str, repeat: int = 1,
+            eval_size: int = EVAL_SIZE, **extra) -> dict:
+    """One configuration in its own process, scored at ``eval_size``; its picture saved under bench/out/."""
     out = OUT / f"{name}.png"
     data = _subprocess(kind, {"settings": settings, "photo": photo, "style": style, "out": str(out),
                               "repeat": repeat, **extra})
     result = Image.open(out).convert("RGB")
     data["style"], data["content"] = distances(result, load_image(PHOTOS[photo]),
-                                               load_image(presets.resolve(style)), EVAL_SIZE)
+                                               load_image(presets.resolve(style)), eval_size)
     data["size"], data["image"] = max(result.size), out
     return data
 
@@ -151,8 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--no-pastiche", action="store_true")
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile probe (CUDA)")
+    parser.add_argument("--large", type=int, default=None,
+                        help="also paint each pair at this size with the default time and with the naive run, both "
+                             "scored at this size (default: 1024 on cuda, none on a CPU, where the naive run takes an hour)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.large is None:
+        args.large = LARGE.get(args.device, 0)
     if args.child:
         _child(args.child[0], json.loads(args.child[1]))
         return 0
@@ -165,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     quality_table(args)
     budget_table(args)
     regions_cost(args)
+    if args.large:
+        large_table(args)
     if not args.quick and not args.no_pastiche:
         peers(args)
     print(f"benchmark wall time: {(time.perf_counter() - started) / 60:.1f} min")
@@ -218,6 +230,32 @@ def budget_table(args) -> None:
           f"more_time_never_worse={'yes' if monotone else 'NO'}")
 
 
+def large_table(args) -> None:
+    """The default run at ``args.large`` px (on a GPU: its default size) against the naive run at that
+    size, both on this device and scored at that size: the naive runs take seconds on a GPU, so they
+    are run here rather than kept. The default is timed warm (its second run), as a visitor meets it."""
+    size = args.large
+    print(f"\ndefault run at {size} px against the naive run at {size} px ({args.device}), distances at {size} px")
+    print(f"{'photo':20} {'painting':26} {'wall s':>7} {'cold s':>7} {'naive s':>8} {'style d':>8} {'naive':>7} "
+          f"{'content d':>9} {'naive':>7} {'worse by':>8} {'GPU MB':>7}")
+    worse, walls = [], []
+    for photo, style in pairs("tubingen" if args.quick else None):
+        ours = measure("ours", {"device": args.device, "size": size}, photo, style, f"large-{photo}--{style}",
+                       repeat=2, eval_size=size)
+        naive = measure("ours", {**NAIVE, "device": args.device, "size": size}, photo, style,
+                        f"large-naive-{photo}--{style}", eval_size=size)
+        ratio = max(ours["style"] / naive["style"], ours["content"] / naive["content"])
+        worse.append(ratio)
+        walls.append(ours["wall"])
+        print(f"{photo:20} {style:26} {ours['wall']:>7.2f} {ours['cold']:>7.2f} {naive['wall']:>8.2f} "
+              f"{ours['style']:>8.4f} {naive['style']:>7.4f} {ours['content']:>9.4f} {naive['content']:>7.4f} "
+              f"{100 * (ratio - 1):>7.0f}% {ours.get('gpu_mb', 0):>7.0f}", flush=True)
+        _save_side_by_side([("default", ours["image"]), ("naive 300 steps", naive["image"])],
+                           OUT / f"side-by-side-large-{photo}--{style}.png")
+    print(f"large_vs_naive_mean={sum(worse) / len(worse):.3f} worst={max(worse):.3f} size={size} "
+          f"wall_worst={max(walls):.2f} pairs={len(worse)}")
+
+
 def regions_cost(args) -> None:
     """What painting by region costs: two regions against one style, same size and steps."""
     steps = 120 if args.device == "cuda" else 24
@@ -232,7 +270,7 @@ def regions_cost(args) -> None:
 
 
 def peers(args) -> None:
-    """pastiche (300 L-BFGS steps), and on a GPU the 1024 px and torch.compile figures."""
+    """pastiche (300 L-BFGS steps), and on a GPU the torch.compile figures."""
     size = 512
     print(f"\npeers ({args.device}), tubingen × starry-night, {size} px")
     ours = measure("ours", {"device": args.device, "size": size}, "tubingen", "starry-night", "peer-deepstyle")
@@ -243,12 +281,6 @@ def peers(args) -> None:
               f"peak RSS {data['rss_mb']:.0f}MB", flush=True)
     print(f"ratio_vs_pastiche={ours['wall'] / theirs['wall']:.3f}")
     if args.device == "cuda":
-        for name, settings in (("1024 px, default time", {"size": 1024}),
-                               ("1024 px, naive 300 steps", {"size": 1024, "scales": 1, "steps": 300})):
-            data = measure("ours", {"device": "cuda", **settings}, "tubingen", "starry-night", f"gpu-{name[:9]}",
-                           repeat=2)
-            print(f"{name:26} wall {data['wall']:7.2f} s (cold {data['cold']:.2f})  style {data['style']:.4f}  "
-                  f"content {data['content']:.4f}  GPU {data['gpu_mb']:.0f}MB", flush=True)
         if not args.no_compile:
             data = measure("compile", {"device": "cuda", "size": size}, "tubingen", "starry-night", "gpu-compile")
             print(f"{'torch.compile':26} wall {data['wall']:7.2f} s (cold, compiling: {data['cold']:.1f})")
