@@ -1,6 +1,7 @@
 """The plan of a run: its scales, the steps or seconds each gets, and what a step costs on this device.
 
-A run paints coarse to fine: each scale twice the previous, most of the work at low resolution
+A run paints coarse to fine: each scale twice the previous (planned by time, a ladder of three
+climbs its last octave in two half-octaves: HALF_OCTAVE_LADDER), most of the work at low resolution
 where it is cheap. It is planned either by steps (``steps`` > 0: the same steps and seed give the
 same picture) or by time (``steps`` = 0: each scale gets a share of ``seconds`` and runs steps until
 its share is spent, so the run ends on time whatever the device).
@@ -41,6 +42,13 @@ MIN_FINEST_STEPS = 4  # plan by time with an automatic size: fewer steps than th
 AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
 AUTO_SECONDS = {"cuda": 5.0}  # the time painted for when none is asked for; elsewhere 30 s
 SMALLER = (448, 384, 320, 256, 192)  # what an automatic size steps down through when time is short
+# Planned by time, an automatic ladder of this many scales climbs its last octave in two half-octave
+# steps (512 px: 128, 256, 362, 512). Enlarging blurs the picture, and the finest scale's first steps
+# go to painting back what was lost: after a half-octave less is lost. Measured at 30 s on six pairs
+# (bench/bench_speed.py's ruler): nearer the naive run on all six (mean 1.67 -> 1.61). A shorter
+# ladder is a shorter run (10 s, 384 px: 192, 384), where the extra scale's set-up costs more than it
+# gives (three pairs: 5.8 -> 6.3); a longer one has no room (at most four scales).
+HALF_OCTAVE_LADDER = 3
 
 
 @dataclass(frozen=True)
@@ -122,18 +130,20 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
     if config.steps:
         return _by_steps(_stages(content_size, size, config), config.steps)
     seconds = config.seconds or AUTO_SECONDS.get(device[0], 30.0)
-    stages = _by_time(_stages(content_size, size, config), seconds, device)
+    stages = _by_time(_stages(content_size, size, config, by_time=True), seconds, device)
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
         for smaller in (s for s in SMALLER if s < size):
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
-            stages = _by_time(_stages(content_size, smaller, config), seconds, device)
+            stages = _by_time(_stages(content_size, smaller, config, by_time=True), seconds, device)
     return stages
 
 
-def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[Stage]:
+def _stages(content_size: tuple[int, int], size: int, config: StyleConfig, by_time: bool = False) -> list[Stage]:
     """The scales of a run with their style layers and work; steps and seconds not yet shared out."""
     sizes = scale_sizes(content_size, size, config)
+    if by_time and not config.scales and len(sizes) == HALF_OCTAVE_LADDER:
+        sizes.insert(-1, image_io.fit_size(content_size, round(size / math.sqrt(2))))
     stages = []
     weights = config.layer_weights()
     for wh in sizes:
