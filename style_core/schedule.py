@@ -112,7 +112,7 @@ def stage_layers(style_layers: tuple[str, ...], size: tuple[int, int], finest: t
 
 
 def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[tuple[int, int]]:
-    """The canvas sizes, coarse to fine, for a result whose long side is ``size``."""
+    """The canvas sizes, coarse to fine, for a result whose long side is ``size`` (HALF_OCTAVE_LADDER)."""
     if min(image_io.fit_size(content_size, size)) < image_io.MIN_SIDE:
         width, height = content_size
         raise ValueError(f"size {size} is too small for a {width}×{height} image: "
@@ -121,7 +121,10 @@ def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -
     count = min(count, len(STEP_SHARES))
     while count > 1 and min(image_io.fit_size(content_size, round(size / 2 ** (count - 1)))) < image_io.MIN_SIDE:
         count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
-    return [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
+    sizes = [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
+    if not config.steps and not config.scales and count == HALF_OCTAVE_LADDER:
+        sizes.insert(-1, image_io.fit_size(content_size, round(size / math.sqrt(2))))
+    return sizes
 
 
 def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
@@ -130,20 +133,18 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
     if config.steps:
         return _by_steps(_stages(content_size, size, config), config.steps)
     seconds = config.seconds or AUTO_SECONDS.get(device[0], 30.0)
-    stages = _by_time(_stages(content_size, size, config, by_time=True), seconds, device)
+    stages = _by_time(_stages(content_size, size, config), seconds, device)
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
         for smaller in (s for s in SMALLER if s < size):
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
-            stages = _by_time(_stages(content_size, smaller, config, by_time=True), seconds, device)
+            stages = _by_time(_stages(content_size, smaller, config), seconds, device)
     return stages
 
 
-def _stages(content_size: tuple[int, int], size: int, config: StyleConfig, by_time: bool = False) -> list[Stage]:
+def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[Stage]:
     """The scales of a run with their style layers and work; steps and seconds not yet shared out."""
     sizes = scale_sizes(content_size, size, config)
-    if by_time and not config.scales and len(sizes) == HALF_OCTAVE_LADDER:
-        sizes.insert(-1, image_io.fit_size(content_size, round(size / math.sqrt(2))))
     stages = []
     weights = config.layer_weights()
     for wh in sizes:
