@@ -28,6 +28,7 @@ own. Pictures go to bench/out/: each pair's default beside its naive run, for lo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -40,11 +41,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+# style_core first: it sets OpenMP's wait policy, which PyTorch reads when it loads.
+from style_core import StyleConfig, features, load_image, prepare_paintings, presets, stylize, warm_up  # noqa: E402, I001
 import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from naive_reference import EVAL_SIZE, NAIVE, PHOTOS, load_reference, pairs  # noqa: E402
-from style_core import StyleConfig, features, load_image, prepare_paintings, presets, stylize, warm_up  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
 from style_core.quality import distances  # noqa: E402
@@ -290,6 +292,23 @@ def _print_step_costs(sizes: list[int], device: str) -> None:
     for precision in ("fp32", "auto"):
         figures = ", ".join(f"{s} px {ms_per_step(s, device, precision):.0f} ms" for s in sizes)
         print(f"ms per step ({device}, {precision}): {figures}")
+    if device == "cpu" and features.winograd_available():  # the baseline: PyTorch's own choice at batch 1
+        with _direct_convolutions():
+            direct = {s: ms_per_step(s, device, "fp32") for s in sizes}
+        print(f"ms per step ({device}, fp32, direct convolutions): "
+              + ", ".join(f"{s} px {ms:.0f} ms" for s, ms in direct.items()))
+
+
+@contextlib.contextmanager
+def _direct_convolutions():
+    """Runs in this block use the direct convolutions, as with DEEPSTYLE_WINOGRAD=0."""
+    before, features.WINOGRAD = features.WINOGRAD, False
+    features.winograd_available.cache_clear()
+    try:
+        yield
+    finally:
+        features.WINOGRAD = before
+        features.winograd_available.cache_clear()
 
 
 def _save_side_by_side(pictures: list[tuple[str, Path]], path: Path) -> None:

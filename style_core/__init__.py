@@ -10,6 +10,14 @@ Public API::
 Importing this package does no work (weights load on first use) and never imports gradio.
 """
 
+import os
+
+# On a CPU a run alternates OpenMP's threads (PyTorch's own operations) with NNPACK's (its Winograd
+# convolutions, features.py); OpenMP's idle threads spin by default and take the cores NNPACK's need:
+# a 512 px step 1.3 s, against 1.05 s when they sleep. Read once, when PyTorch loads, so it is set
+# before the first import of torch in a process that imports style_core first; a value already set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the imports below, which load torch
+
 from . import presets
 from .config import ConfigError, StyleConfig
 from .devices import DeviceError, resolve_device

@@ -19,7 +19,7 @@ from .losses import content_loss, gram_matrix, style_loss
 
 def distances(image: Image.Image, photo: Image.Image, style: Image.Image, size: int) -> tuple[float, float]:
     """(style distance, content distance) of ``image``, all three images measured at ``size``."""
-    extractor = get_extractor("caffe", torch.device("cpu"), "avg", CONTENT_LAYERS + STYLE_LAYERS)
+    extractor = get_extractor("caffe", torch.device("cpu"), "avg", CONTENT_LAYERS + STYLE_LAYERS, exact=True)
     wh = fit_size(photo.size, size)
     with torch.no_grad():
         ours = extractor(to_tensor(resize(image, wh)), CONTENT_LAYERS + STYLE_LAYERS)
