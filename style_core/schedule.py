@@ -1,7 +1,6 @@
 """The plan of a run: its scales, the steps or seconds each gets, and what a step costs on this device.
 
-A run paints coarse to fine: each scale twice the previous (planned by time, a ladder of three
-climbs its last octave in two half-octaves: HALF_OCTAVE_LADDER), most of the work at low resolution
+A run paints coarse to fine: each scale twice the previous, most of the work at low resolution
 where it is cheap. It is planned either by steps (``steps`` > 0: the same steps and seed give the
 same picture) or by time (``steps`` = 0: each scale gets a share of ``seconds`` and runs steps until
 its share is spent, so the run ends on time whatever the device).
@@ -42,13 +41,6 @@ MIN_FINEST_STEPS = 4  # plan by time with an automatic size: fewer steps than th
 AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
 AUTO_SECONDS = {"cuda": 5.0}  # the time painted for when none is asked for; elsewhere 30 s
 SMALLER = (448, 384, 320, 256, 192)  # what an automatic size steps down through when time is short
-# Planned by time, an automatic ladder of this many scales climbs its last octave in two half-octave
-# steps (512 px: 128, 256, 362, 512). Enlarging blurs the picture, and the finest scale's first steps
-# go to painting back what was lost: after a half-octave less is lost. Measured at 30 s on six pairs
-# (bench/bench_speed.py's ruler): nearer the naive run on all six (mean 1.67 -> 1.61). A shorter
-# ladder is a shorter run (10 s, 384 px: 192, 384), where the extra scale's set-up costs more than it
-# gives (three pairs: 5.8 -> 6.3); a longer one has no room (at most four scales).
-HALF_OCTAVE_LADDER = 3
 
 
 @dataclass(frozen=True)
@@ -114,7 +106,7 @@ def stage_layers(style_layers: tuple[str, ...], size: tuple[int, int], finest: t
 
 
 def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[tuple[int, int]]:
-    """The canvas sizes, coarse to fine, for a result whose long side is ``size`` (HALF_OCTAVE_LADDER)."""
+    """The canvas sizes, coarse to fine, for a result whose long side is ``size``."""
     if min(image_io.fit_size(content_size, size)) < image_io.MIN_SIDE:
         width, height = content_size
         raise ValueError(f"size {size} is too small for a {width}×{height} image: "
@@ -123,10 +115,7 @@ def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -
     count = min(count, len(STEP_SHARES))
     while count > 1 and min(image_io.fit_size(content_size, round(size / 2 ** (count - 1)))) < image_io.MIN_SIDE:
         count -= 1  # VGG-19 needs MIN_SIDE px on the short side at the coarsest scale
-    sizes = [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
-    if not config.steps and not config.scales and count == HALF_OCTAVE_LADDER:
-        sizes.insert(-1, image_io.fit_size(content_size, round(size / math.sqrt(2))))
-    return sizes
+    return [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
 
 
 def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
