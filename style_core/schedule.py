@@ -53,12 +53,13 @@ class Stage:
 
 
 # Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
-# bench/bench_speed.py: a 2-core AVX2 CPU (fp32 with Winograd convolutions, features.py: 1.05–1.25 s
-# per 512×384 step; 2.0–2.5 s with the direct ones, where NNPACK does not work: the first stage's
-# measured steps correct the model), a 2-core AVX-512 BF16 CPU (bf16: 1.0 s), an H200 (10 ms per
-# step at 512 px, 16 ms at 1024 px: bound by Python, not FLOPs).
+# bench/bench_speed.py: a 2-core AVX2 CPU (fp32 with Winograd convolutions, features.py: 0.13 s per
+# 128×96 step, 1.05–1.2 s per 512×384 one; NNPACK transforms the kernels at every step, whatever the
+# size, hence a; where NNPACK does not work the direct convolutions take 2.0–2.5 s at 512 px and the
+# measured steps correct b), a 2-core AVX-512 BF16 CPU (bf16: 1.0 s), an H200 (10 ms per step at
+# 512 px, 16 ms at 1024 px: bound by Python, not FLOPs).
 _COSTS: dict[tuple[str, bool], tuple[float, float]] = {
-    ("cpu", False): (0.01, 6.0), ("cpu", True): (0.01, 5.0), ("cuda", True): (0.010, 0.006),
+    ("cpu", False): (0.06, 5.5), ("cpu", True): (0.01, 5.0), ("cuda", True): (0.010, 0.006),
     ("cuda", False): (0.010, 0.01), ("mps", False): (0.02, 0.5)}
 _COSTS_LOCK = threading.Lock()
 

@@ -29,9 +29,9 @@ def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_oc
     stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
     all_five = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
     assert [s.style_layers for s in stages] == [all_five[:3], all_five[:4], all_five]
-    # the content layer relu4_2 sets how deep the coarse passes go: 0.77 of a pass to relu5_1
+    # the content layer relu4_2 sets how deep the coarse passes go: 0.77 of b (a step's fixed cost a stays)
     assert [round(s.work, 2) for s in stages] == [0.77, 0.77, 1.0]
-    assert stages[0].steps > 1.2 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_1",)),
+    assert stages[0].steps > 1.1 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_1",)),
                                         CPU)[0].steps
     # at least three layers stay, in the config's order; a one-scale run keeps them all
     assert stage_layers(("relu5_1", "relu1_1", "relu4_1"), (64, 48), (512, 384)) == ("relu5_1", "relu1_1", "relu4_1")
