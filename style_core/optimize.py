@@ -8,6 +8,7 @@ is optimised is what the user sees. Closing the generator (Stop in the app) rais
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
 from .losses import StyleStats, blend_stats, content_loss, style_error, style_stats, total_variation
 from .schedule import Stage
+
+
+# A run's speed against the cost model is the median of its last steps' (a scale's first step, which
+# builds its targets, left out): one step slowed by another process (a browser drawing the preview on
+# a 2-core machine) neither ends a scale early nor makes the time left jump; two in a row are followed.
+SPEED_STEPS = 3
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,8 @@ class _Run:
         self.ends = [sum(s.seconds for s in stages[: i + 1]) for i in range(len(stages))]
         self.step = 0
         self.last = (0.0, 0.0, 0.0)
-        self.speed = 1.0  # measured step time / the cost model's, at the current scale
+        self.speed = 1.0  # measured step time / the cost model's: the median of the last SPEED_STEPS steps
+        self.ratios: list[float] = []
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -281,7 +289,8 @@ class _Run:
                 times.append(time.perf_counter() - begun)
                 self.step += 1
                 if len(times) > 1:  # the first step of a scale also builds its targets
-                    self.speed = times[-1] / self._step_seconds(stage)
+                    self.ratios.append(times[-1] / self._step_seconds(stage))
+                    self.speed = statistics.median(self.ratios[-SPEED_STEPS:])
                 last = self._scale_over(index, len(times)) or self.out_of_time()
                 preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
                 image = self._to_image(canvas, objective.content) if preview else None

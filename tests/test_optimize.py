@@ -162,3 +162,29 @@ def test_missing_device_is_clear():
 def test_preset_id_is_accepted_as_style():
     final = _final(stylize(photo(), "composition-vii", SMALL.replace(steps=2)))
     assert final.image.size == (80, 60)
+
+
+def test_one_slow_step_does_not_end_a_run_by_time_early(monkeypatch):
+    # Steps of 0.2 s as the cost model says, the sixth slowed to 2 s by another process. Judged by
+    # that step alone the run would stop at ~3 s of its 4 (the next step "would take 2 s"); the
+    # median of the last steps goes on to the end of the time.
+    import time
+
+    from style_core import optimize, schedule
+
+    durations = iter([0.2] * 5 + [2.0] + [0.2] * 100)
+
+    def stepper(canvas, objective, config):
+        def step():
+            time.sleep(next(durations))
+            return 1.0, 0.5, 0.5
+        return step
+
+    monkeypatch.setattr(optimize, "_make_stepper", stepper)
+    monkeypatch.setattr(schedule, "_COSTS", {("cpu", False): (0.2, 0.0)})  # 0.2 s a step, whatever the size
+    config = StyleConfig(size=64, seconds=4.0, scales=1, device="cpu", precision="fp32", preview_every=1000)
+    started = time.perf_counter()
+    final = _final(stylize(photo(64, 48), stripes(64, 48), config))
+    wall = time.perf_counter() - started
+    assert final.step >= 9, final.step  # 5 steps, the slow one, then ~4 more
+    assert 3.6 <= final.elapsed <= 4.2 and wall < 5.0, (final.elapsed, wall)
