@@ -25,7 +25,8 @@ def test_by_time_the_seconds_are_shared_out_and_the_finest_scale_gets_most():
         assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU, stage.work) - SETUP_STEPS))
 
 
-def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_octave():
+def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_octave(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))  # as in the automatic-size test below
     stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
     all_five = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
     assert [s.style_layers for s in stages] == [all_five[:3], all_five[:4], all_five]
