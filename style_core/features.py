@@ -5,8 +5,8 @@ its weights expect (``weights.Preprocess``) and returns ``{layer name: activatio
 
 On a CPU the 3×3 convolutions of a run run as Winograd transforms (``WinogradConv``: PyTorch's
 bundled NNPACK), which PyTorch itself uses only for batches of 16 or more: at batch 1 it picks
-oneDNN's direct convolution. A 512×384 step (forward and backward to relu5_1) takes 1.3 s against
-2.0 s here; the features differ from the direct ones by about 1e-4 of their size. The quality ruler
+oneDNN's direct convolution. A 512×384 step (forward and backward to relu5_1) takes 1.1–1.2 s
+against 2.1 s on 2 AVX2 cores (bench/bench_speed.py); the features differ from the direct ones by about 1e-4 of their size. The quality ruler
 (quality.py) keeps the direct convolution (``exact=True``).
 """
 
@@ -83,8 +83,10 @@ def winograd_available() -> bool:
     try:
         if not WINOGRAD or not torch.backends.nnpack.is_available():  # is_available() also initialises NNPACK
             return False
-        generator = torch.Generator().manual_seed(0)
-        conv = nn.Conv2d(8, 16, 3, padding=1).requires_grad_(False)
+        generator = torch.Generator().manual_seed(0)  # not the global one, which a caller may have seeded
+        conv = nn.utils.skip_init(nn.Conv2d, 8, 16, 3, padding=1).requires_grad_(False)
+        conv.weight.copy_(torch.randn(16, 8, 3, 3, generator=generator))
+        conv.bias.copy_(torch.randn(16, generator=generator))
         x = torch.rand(1, 8, 37, 29, generator=generator, requires_grad=True)  # over WINOGRAD_MIN_PIXELS
         fast = WinogradConv(conv)(x)
         (fast_grad,) = torch.autograd.grad(fast.square().sum(), x)

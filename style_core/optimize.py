@@ -268,11 +268,15 @@ class _Run:
         self.ends = [sum(s.seconds for s in stages[: i + 1]) for i in range(len(stages))]
         self.step = 0
         self.last = (0.0, 0.0, 0.0)
-        self.speed = 1.0  # measured step time / the cost model's: the median of the last SPEED_STEPS steps
-        self.ratios: list[float] = []
+        self.ratios: list[float] = []  # each step's measured time / the cost model's (a scale's first left out)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
+
+    @property
+    def speed(self) -> float:
+        """Measured step time / the cost model's: the median of the last SPEED_STEPS steps (1 before any)."""
+        return statistics.median(self.ratios[-SPEED_STEPS:]) if self.ratios else 1.0
 
     def out_of_time(self) -> bool:
         return bool(self.config.max_seconds) and self.elapsed() >= self.config.max_seconds
@@ -290,7 +294,6 @@ class _Run:
                 self.step += 1
                 if len(times) > 1:  # the first step of a scale also builds its targets
                     self.ratios.append(times[-1] / self._step_seconds(stage))
-                    self.speed = statistics.median(self.ratios[-SPEED_STEPS:])
                 last = self._scale_over(index, len(times)) or self.out_of_time()
                 preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
                 image = self._to_image(canvas, objective.content) if preview else None
