@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
+import platform
 
 import torch
 
@@ -13,6 +16,16 @@ from .config import DEVICES
 # cuDNN's kernel search runs again for every new image size (every photo shape, every scale):
 # seconds each time, for no gain at these sizes (bench/bench_speed.py --device cuda).
 CUDNN_BENCHMARK = os.environ.get("DEEPSTYLE_CUDNN_BENCHMARK", "0") == "1"
+
+
+# glibc hands every freed block of over 32 MB back to the system, and the next step maps it afresh, a
+# page fault per 4 KB: a 512 px step's activations (50–75 MB each at 64 channels) cost ~100,000 faults
+# a step, 7 s of kernel time in 30 steps on 2 cores. Kept in the heap, the same memory is reused:
+# ~10 % faster a step (6–17 % in four alternating trials), for ~0.3 GB more resident memory.
+# DEEPSTYLE_KEEP_FREED_MEMORY=0 leaves glibc's defaults.
+KEEP_FREED_MEMORY = os.environ.get("DEEPSTYLE_KEEP_FREED_MEMORY", "1") != "0"
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4  # glibc's mallopt parameters (malloc.h)
+_TRIM_THRESHOLD = 2**31 - 1  # free memory at the heap's top kept up to 2 GiB (a 1024 px step's activations)
 
 
 class DeviceError(ValueError):
@@ -34,7 +47,22 @@ def resolve_device(name: str = "auto") -> torch.device:
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.benchmark = CUDNN_BENCHMARK
+    if name == "cpu":
+        keep_freed_memory()
     return torch.device(name)
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Have glibc keep freed memory for reuse, large blocks included (process-wide, once); whether it
+    does. Other C libraries (macOS, Windows, musl) are left as they are."""
+    if not KEEP_FREED_MEMORY or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
 
 
 def uses_bf16(device: torch.device, precision: str) -> bool:
