@@ -20,7 +20,7 @@ CUDNN_BENCHMARK = os.environ.get("DEEPSTYLE_CUDNN_BENCHMARK", "0") == "1"
 
 # glibc hands every freed block of over 32 MB back to the system, and the next step maps it afresh, a
 # page fault per 4 KB: a 512 px step's activations (50–75 MB each at 64 channels) cost ~100,000 faults
-# a step, 7 s of kernel time in 30 steps on 2 cores. Kept in the heap, the same memory is reused:
+# a step, 8–12 s of kernel time in a 24-step run on 2 cores. Kept in the heap, the same memory is reused:
 # the median step 9–20 % faster in four alternating trials, for ~0.3 GB more resident memory.
 # DEEPSTYLE_KEEP_FREED_MEMORY=0 leaves glibc's defaults.
 KEEP_FREED_MEMORY = os.environ.get("DEEPSTYLE_KEEP_FREED_MEMORY", "1") != "0"
