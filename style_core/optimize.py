@@ -25,9 +25,13 @@ from .losses import StyleStats, blend_stats, content_loss, style_error, style_st
 from .schedule import Stage
 
 
-# A run's speed against the cost model is the median of its last steps' (a scale's first step, which
-# builds its targets, left out): one step slowed by another process (a browser drawing the preview on
-# a 2-core machine) neither ends a scale early nor makes the time left jump; two in a row are followed.
+# A scale's next step is expected to take the median of its last steps (its first, which also builds
+# its targets, counted only while it is the only one): one step slowed by another process (a browser
+# drawing the preview on a 2-core machine) neither ends a scale early nor makes the time left jump;
+# two in a row are followed. Only steps at this scale count: under load the coarse scales' small steps
+# slow down several times more than the cost model says a 512 px step will (its fixed cost dominates
+# them), and judged by them the finest scale can end after one or two of its steps (what we think
+# ended a 10 s run ~4 s early in the browser test, once in three clean CI runs).
 SPEED_STEPS = 3
 
 
@@ -257,9 +261,10 @@ class _Run:
     """State shared by the scales of one run: steps, clock, when each scale ends, the time left.
 
     Planned by steps, a scale ends after its steps; planned by time, a scale ends before the step
-    that would take it past its share of ``config.seconds`` (it always takes one), so the run ends
-    on time. Every scale's measured step time refines the cost model (schedule.record_steps), and
-    the time left is the plan's remainder at the speed this run has measured.
+    that would take it past its share of ``config.seconds`` (it always takes one), judged by the steps
+    it has taken, so the run ends on time. Every scale's measured step time refines the cost model
+    (schedule.record_steps), and the scales still to come are expected at the speed this run has
+    measured against that model.
     """
 
     def __init__(self, config: StyleConfig, stages: list[Stage], device: tuple[str, bool], start: float):
@@ -275,7 +280,8 @@ class _Run:
 
     @property
     def speed(self) -> float:
-        """Measured step time / the cost model's: the median of the last SPEED_STEPS steps (1 before any)."""
+        """Measured step time / the cost model's, for the scales still to come: the median of the last
+        SPEED_STEPS steps (1 before any)."""
         return statistics.median(self.ratios[-SPEED_STEPS:]) if self.ratios else 1.0
 
     def out_of_time(self) -> bool:
@@ -294,10 +300,10 @@ class _Run:
                 self.step += 1
                 if len(times) > 1:  # the first step of a scale also builds its targets
                     self.ratios.append(times[-1] / self._step_seconds(stage))
-                last = self._scale_over(index, len(times)) or self.out_of_time()
+                last = self._scale_over(index, times) or self.out_of_time()
                 preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
                 image = self._to_image(canvas, objective.content) if preview else None
-                yield self._progress(index, len(times), image)
+                yield self._progress(index, times, image)
                 if last:
                     return
         finally:
@@ -308,16 +314,21 @@ class _Run:
     def _step_seconds(self, stage: Stage) -> float:
         return schedule.step_seconds(stage.size, self.device, stage.work)
 
-    def _scale_over(self, index: int, done: int) -> bool:
-        if not self.by_time:
-            return done >= self.stages[index].steps
-        next_step = self.speed * self._step_seconds(self.stages[index])
-        return self.elapsed() + next_step > self.ends[index]
+    @staticmethod
+    def _next_step(times: list[float]) -> float:
+        """Seconds the next step of a scale will take, judged by the steps it has taken (SPEED_STEPS)."""
+        return statistics.median(times[1:][-SPEED_STEPS:] if len(times) > 1 else times)
 
-    def _steps_after(self, index: int, done: int) -> tuple[int, float]:
-        """(steps, seconds) still to come after ``done`` steps of scale ``index``, at this run's speed."""
-        stage = self.stages[index]
-        here = self.speed * self._step_seconds(stage)
+    def _scale_over(self, index: int, times: list[float]) -> bool:
+        if not self.by_time:
+            return len(times) >= self.stages[index].steps
+        return self.elapsed() + self._next_step(times) > self.ends[index]
+
+    def _steps_after(self, index: int, times: list[float]) -> tuple[int, float]:
+        """(steps, seconds) still to come after ``times``' steps of scale ``index``: at this scale as
+        its steps took, at the later ones at this run's speed against the cost model."""
+        stage, done = self.stages[index], len(times)
+        here = self._next_step(times)
         if self.by_time:
             steps = max(0, int((self.ends[index] - self.elapsed()) / here))
             later = [max(1, int(s.seconds / (self.speed * self._step_seconds(s))
@@ -328,9 +339,9 @@ class _Run:
             for s in self.stages[index + 1:])
         return stage.steps - done + sum(s.steps for s in self.stages[index + 1:]), seconds
 
-    def _progress(self, index: int, done: int, image: Image.Image | None, final: bool = False) -> Progress:
+    def _progress(self, index: int, times: list[float], image: Image.Image | None, final: bool = False) -> Progress:
         loss, content, style = self.last
-        steps_left, seconds_left = (0, 0.0) if final else self._steps_after(index, done)
+        steps_left, seconds_left = (0, 0.0) if final else self._steps_after(index, times)
         return Progress(
             step=self.step, total_steps=self.step + steps_left, scale=index + 1, scales=len(self.stages),
             size=self.stages[index].size, loss=loss, content_loss=content, style_loss=style,
@@ -348,7 +359,7 @@ class _Run:
         if canvas.shape[-2:] != content.shape[-2:]:  # stopped early at a coarse scale
             canvas = F.interpolate(canvas.detach(), size=content.shape[-2:], mode="bicubic", align_corners=False)
         index = len(self.stages) - 1
-        return self._progress(index, 0, self._to_image(canvas, content), final=True)
+        return self._progress(index, [], self._to_image(canvas, content), final=True)
 
 
 FIRST_STEP = 0.05  # largest pixel change of L-BFGS's first step, in [0, 1] units

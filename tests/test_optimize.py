@@ -188,3 +188,27 @@ def test_one_slow_step_does_not_end_a_run_by_time_early(monkeypatch):
     wall = time.perf_counter() - started
     assert final.step >= 9, final.step  # 5 steps, the slow one, then ~4 more
     assert 3.6 <= final.elapsed <= 4.2 and wall < 5.0, (final.elapsed, wall)
+
+
+def test_slow_coarse_steps_do_not_end_the_finest_scale_early(monkeypatch):
+    # The coarse scale's steps take 6x what the cost model says (as a 128 px step can under a
+    # browser's load), the finest scale's 0.5 s as it says. Judged by the coarse steps, the first
+    # finest step would predict 3 s for the next and end the run at ~1.7 s of its 4; judged by its
+    # own steps, the finest scale paints until its time is spent.
+    import time
+
+    from style_core import optimize, schedule
+
+    def stepper(canvas, objective, config):
+        def step():
+            time.sleep(0.6 if canvas.shape[-1] < 128 else 0.5)
+            return 1.0, 0.5, 0.5
+        return step
+
+    monkeypatch.setattr(optimize, "_make_stepper", stepper)
+    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: 0.1 if size[0] < 128 else 0.5)
+    config = StyleConfig(size=128, seconds=4.0, scales=2, device="cpu", precision="fp32", preview_every=1000)
+    records = list(stylize(photo(128, 96), stripes(128, 96), config))
+    finest = [r for r in records if r.scale == 2 and not r.done]
+    assert len(finest) >= 4, len(finest)  # 1.4 s of coarse steps, then ~5 of 0.5 s in the 2.6 s left
+    assert 3.4 <= records[-1].elapsed <= 4.3, records[-1].elapsed
