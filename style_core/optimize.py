@@ -134,7 +134,7 @@ def stylize(
     try:
         for index, stage in enumerate(stages):
             objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
-                                   mask_images, stage.style_layers, digests)
+                                   mask_images, stage.style_layers, digests, stage.content_layers)
             canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
@@ -172,22 +172,24 @@ class _Objective:
     """The loss at one scale: content targets, style statistics (blended, or one set per region), weights.
 
     ``style_layers``: the scale's style layers (schedule.stage_layers), a subset of the config's;
-    their weights are the config's, normalised again over the subset.
+    their weights are the config's, normalised again over the subset. ``content_layers``: the
+    scale's content layers (schedule.stage_content_layers); empty: the config's.
     """
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
                  styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
                  masks: list[Image.Image] | None = None, style_layers: tuple[str, ...] = (),
-                 digests: list[str] | None = None):
+                 digests: list[str] | None = None, content_layers: tuple[str, ...] = ()):
         self.extractor, self.config, self.device = extractor, config, device
         self.style_layers = style_layers or config.style_layers
+        self.content_layers = content_layers or config.content_layers
         self.regions = regions.Regions(masks, size, device) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         weights = config.layer_weights()
         total = sum(weights[k] for k in self.style_layers)  # > 0: schedule.plan keeps a weighted layer
         self.layer_weights = {k: weights[k] / total for k in self.style_layers}
         with torch.no_grad():
-            self.content_targets = {k: v.detach() for k, v in self._features(self.content, config.content_layers).items()}
+            self.content_targets = {k: v.detach() for k, v in self._features(self.content, self.content_layers).items()}
         side = _style_side(size, config)
         self.region_targets = [painting_stats(extractor, config, device, style, digest, side, self.style_layers)
                                for style, digest in zip(styles, digests or [targets.digest(s) for s in styles])]
@@ -201,7 +203,7 @@ class _Objective:
         config = self.config
         if self.regions is not None:
             canvas = self.regions.gate(canvas)
-        feats = self._features(canvas, config.content_layers + self.style_layers)
+        feats = self._features(canvas, self.content_layers + self.style_layers)
         content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
         if self.regions is not None:
             style = self.regions.style_loss(feats, self.region_targets, self.layer_weights, config.style_loss)

@@ -12,6 +12,13 @@ at 512 px never does; at 128 px relu3_1 sees about what relu5_1 sees at 512 px. 
 pairs at 30 s (bench/bench_speed.py's ruler): nearer the naive run on all six, and coarse steps
 cost 0.77 of a full one.
 
+The content layer moves one block up per octave below the finest (``stage_content_layers``):
+relu4_2 at 512 px, relu3_2 at 256, relu2_2 at 128. One pooling fewer per halving keeps its grid on
+the picture the same (64 × 48 for a 512 × 384 result), so each scale holds the photo's structure
+at the size the finest scale's relu4_2 measures; relu4_2 at 128 px held only the layout and let
+the coarse scales paint over windows and edges that the 512 px steps then had to restore. The
+coarse passes also end sooner (0.31 and 0.67 of a full one).
+
 The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
 and style targets) about one step more. It starts from figures measured on the
@@ -23,11 +30,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import threading
 from dataclasses import dataclass
 
 from . import image_io
-from .config import BLOCK_CHANNELS, LAYER_NAMES, StyleConfig
+from .config import BLOCK_CHANNELS, BLOCK_CONVS, LAYER_NAMES, StyleConfig
 
 # Share of the steps (plan by steps) or of the seconds (plan by time) each scale gets, coarse to
 # fine, by number of scales. By time the finest scale gets most: its steps are where the brushwork
@@ -55,6 +63,7 @@ class Stage:
     steps: int  # planned steps (by time: the expected number)
     seconds: float = 0.0  # by time: this scale's share of the run; 0 when planned by steps
     style_layers: tuple[str, ...] = ()  # the style layers matched at this scale; empty: the config's
+    content_layers: tuple[str, ...] = ()  # the content layers kept at this scale; empty: the config's
     work: float = 1.0  # a step's cost against a full pass to relu5_1 at the same size
 
 
@@ -103,13 +112,33 @@ def _pass_work() -> dict[str, float]:
 PASS_WORK = _pass_work()  # relu3_1 0.31, relu4_1 0.67, relu4_2 0.77, relu5_1 1
 
 
+def _octaves(size: tuple[int, int], finest: tuple[int, int]) -> int:
+    return int(math.log2(max(finest) / max(size)) + 1e-6)
+
+
 def stage_layers(style_layers: tuple[str, ...], size: tuple[int, int], finest: tuple[int, int]) -> tuple[str, ...]:
     """The style layers matched at a scale of ``size`` in a run whose finest scale is ``finest``:
     one deepest layer fewer per octave below the finest, keeping at least COARSE_MIN_LAYERS."""
-    octaves = int(math.log2(max(finest) / max(size)) + 1e-6)
+    octaves = _octaves(size, finest)
     by_depth = sorted(style_layers, key=LAYER_NAMES.index)
     kept = set(by_depth[: max(min(COARSE_MIN_LAYERS, len(by_depth)), len(by_depth) - octaves)])
     return tuple(name for name in style_layers if name in kept)
+
+
+def stage_content_layers(content_layers: tuple[str, ...], size: tuple[int, int],
+                         finest: tuple[int, int]) -> tuple[str, ...]:
+    """The content layers kept at a scale of ``size`` in a run whose finest scale is ``finest``: each
+    one block shallower per octave below the finest (relu4_2 at 512 px, relu3_2 at 256, relu2_2 at
+    128; not above block 1), so that every scale holds the photo on the same grid of its picture."""
+    octaves = _octaves(size, finest)
+    shallower = []
+    for name in content_layers:
+        kind, block, conv = re.fullmatch(r"([a-z]+)(\d)(?:_(\d))?", name).groups()
+        block = max(1, int(block) - octaves)
+        moved = f"{kind}{block}_{min(int(conv), BLOCK_CONVS[block - 1])}" if conv else f"{kind}{block}"
+        if moved not in shallower:
+            shallower.append(moved)
+    return tuple(shallower)
 
 
 def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[tuple[int, int]]:
@@ -149,7 +178,9 @@ def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> li
         layers = stage_layers(config.style_layers, wh, sizes[-1])
         if not sum(weights[name] for name in layers):  # only zero-weighted layers left at this scale: match them all
             layers = config.style_layers
-        stages.append(Stage(wh, 0, 0.0, layers, max(PASS_WORK[name] for name in layers + config.content_layers)))
+        content = stage_content_layers(config.content_layers, wh, sizes[-1])
+        stages.append(Stage(wh, 0, 0.0, style_layers=layers, content_layers=content,
+                            work=max(PASS_WORK[name] for name in layers + content)))
     return stages
 
 

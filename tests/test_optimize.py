@@ -95,6 +95,20 @@ def test_a_coarse_scale_matches_its_own_layers_with_the_configs_weights_normalis
     assert records[-1].done and records[-1].image.size == (96, 72)
 
 
+def test_a_coarse_scale_holds_the_photo_at_its_own_content_layer():
+    from style_core.features import get_extractor
+    from style_core.optimize import _Objective
+    config, cpu = StyleConfig(precision="fp32"), torch.device("cpu")
+    extractor = get_extractor(config.weights, cpu, config.pooling, config.content_layers + config.style_layers)
+    objective = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), cpu, None,
+                           ("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",))
+    assert set(objective.content_targets) == {"relu2_2"}
+    assert objective(objective.content.clone())[1] == pytest.approx(0.0, abs=1e-6)
+    assert objective(torch.flip(objective.content, dims=[-1]))[1] > 0.1
+    default = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), cpu)
+    assert set(default.content_targets) == set(config.content_layers)
+
+
 def test_closing_the_generator_stops_at_once():
     run = stylize(photo(80, 60), stripes(), SMALL.replace(steps=1000))
     first = next(run)

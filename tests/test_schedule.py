@@ -5,7 +5,7 @@ import pytest
 from conftest import photo, stripes
 from style_core import StyleConfig, stylize
 from style_core import schedule
-from style_core.schedule import PASS_WORK, SETUP_STEPS, plan, stage_layers, step_seconds
+from style_core.schedule import PASS_WORK, SETUP_STEPS, plan, stage_content_layers, stage_layers, step_seconds
 
 CPU = ("cpu", False)
 SHIPPED_COSTS = dict(schedule._COSTS)  # read at collection, before any run in this process refines them
@@ -30,15 +30,30 @@ def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_oc
     stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
     all_five = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
     assert [s.style_layers for s in stages] == [all_five[:3], all_five[:4], all_five]
-    # the content layer relu4_2 sets how deep the coarse passes go: 0.77 of b (a step's fixed cost a stays)
-    assert [round(s.work, 2) for s in stages] == [0.77, 0.77, 1.0]
-    assert stages[0].steps > 1.1 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_1",)),
-                                        CPU)[0].steps
+    # the content layer moves one block up per octave, so the style layers set how deep a coarse pass
+    # goes: 0.31 and 0.67 of b (a step's fixed cost a stays); with relu4_2 at every scale it was 0.77
+    assert [s.content_layers for s in stages] == [("relu2_2",), ("relu3_2",), ("relu4_2",)]
+    assert [round(s.work, 2) for s in stages] == [0.31, 0.67, 1.0]
+    assert stages[0].steps > 1.2 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_4",)),
+                                        CPU)[0].steps  # relu3_4 at 128 px: 0.62 (43 steps against 34)
     # at least three layers stay, in the config's order; a one-scale run keeps them all
     assert stage_layers(("relu5_1", "relu1_1", "relu4_1"), (64, 48), (512, 384)) == ("relu5_1", "relu1_1", "relu4_1")
     assert stage_layers(("relu5_1", "relu4_1", "relu3_1", "relu2_1"), (128, 96), (512, 384)) == ("relu4_1", "relu3_1",
                                                                                                   "relu2_1")
     assert plan((1024, 768), StyleConfig(size=512, seconds=30, scales=1), CPU)[0].style_layers == StyleConfig().style_layers
+
+
+def test_below_the_finest_scale_each_content_layer_is_one_block_shallower_per_octave():
+    finest = (512, 384)
+    assert stage_content_layers(("relu4_2",), finest, finest) == ("relu4_2",)
+    assert stage_content_layers(("relu4_2", "relu5_1"), (256, 192), finest) == ("relu3_2", "relu4_1")
+    # a block's conv count caps the index, block 1 is as shallow as it goes, and layers met twice count once
+    assert stage_content_layers(("relu4_4", "conv5_3", "pool4", "relu1_2"), (128, 96), finest) == (
+        "relu2_2", "conv3_3", "pool2", "relu1_2")
+    assert stage_content_layers(("relu3_4", "relu4_4"), (128, 96), finest) == ("relu1_2", "relu2_2")
+    assert stage_content_layers(("relu5_4", "relu4_4"), (256, 192), finest) == ("relu4_4", "relu3_4")
+    assert stage_content_layers(("relu4_4", "relu5_4"), (128, 96), finest) == ("relu2_2", "relu3_4")
+    assert stage_content_layers(("relu4_4", "relu4_3"), (128, 96), finest) == ("relu2_2",)
 
 
 def test_each_scale_is_twice_the_previous_from_the_smallest_scale_up(monkeypatch):
