@@ -61,7 +61,8 @@ class StyleConfig:
     tv_weight: float = _field(1.0, "total-variation smoothing; 0 turns it off")
     style_scale: float = _field(1.0, "style image size relative to the result: bigger, bigger brush strokes")
     style_blend: tuple[float, ...] = _field((), "weight of each style image; empty: equal weights")
-    content_layers: tuple[str, ...] = _field(CONTENT_LAYERS, "VGG-19 layers whose response is kept")
+    content_layers: tuple[str, ...] = _field(CONTENT_LAYERS, "VGG-19 layers whose response is kept (at the finest "
+                                             "scale; one block shallower per octave below it)")
     style_layers: tuple[str, ...] = _field(STYLE_LAYERS, "VGG-19 layers whose Gram matrices are matched")
     style_layer_weights: tuple[float, ...] = _field((), "weight of each style layer; empty: equal weights")
     style_loss: str = _field("meancov", "what is matched per style layer: meancov (the features' means and "
