@@ -26,12 +26,13 @@ from .schedule import Stage
 
 
 # A scale's next step is expected to take the median of its last steps (its first, which also builds
-# its targets, counted only while it is the only one): one step slowed by another process (a browser
-# drawing the preview on a 2-core machine) neither ends a scale early nor makes the time left jump;
-# two in a row are followed. Only steps at this scale count: under load the coarse scales' small steps
-# slow down several times more than the cost model says a 512 px step will (its fixed cost dominates
-# them), and judged by them the finest scale can end after one or two of its steps (what we think
-# ended a 10 s run ~4 s early in the browser test, once in three clean CI runs).
+# its targets, counted only while it is the only one: _Run._next_step): one step slowed by another
+# process (a browser drawing the preview on a 2-core machine) neither ends a scale early nor makes
+# the time left jump; two in a row are followed. Only steps at this scale count: under load the
+# coarse scales' small steps slow down several times more than the cost model says a 512 px step
+# will (its fixed cost dominates them), and judged by them the finest scale can end after one or two
+# of its steps (what we think ended a 10 s run ~4 s early in the browser test, once in three clean
+# CI runs).
 SPEED_STEPS = 3
 
 
@@ -316,21 +317,25 @@ class _Run:
     def _step_seconds(self, stage: Stage) -> float:
         return schedule.step_seconds(stage.size, self.device, stage.work)
 
-    @staticmethod
-    def _next_step(times: list[float]) -> float:
-        """Seconds the next step of a scale will take, judged by the steps it has taken (SPEED_STEPS)."""
-        return statistics.median(times[1:][-SPEED_STEPS:] if len(times) > 1 else times)
+    def _next_step(self, stage: Stage, times: list[float]) -> float:
+        """Seconds the next step of a scale will take, judged by the steps it has taken (SPEED_STEPS).
+        After its first step only, the lesser of that step and the run's speed against the cost model:
+        a scale's first step also builds its targets, and a process's first also sets up its kernels
+        (2 s for a 0.15 s step at 128 px), which would end a short coarse scale after one step."""
+        if len(times) > 1:
+            return statistics.median(times[1:][-SPEED_STEPS:])
+        return min(times[0], self.speed * self._step_seconds(stage))
 
     def _scale_over(self, index: int, times: list[float]) -> bool:
         if not self.by_time:
             return len(times) >= self.stages[index].steps
-        return self.elapsed() + self._next_step(times) > self.ends[index]
+        return self.elapsed() + self._next_step(self.stages[index], times) > self.ends[index]
 
     def _steps_after(self, index: int, times: list[float]) -> tuple[int, float]:
         """(steps, seconds) still to come after ``times``' steps of scale ``index``: at this scale as
         its steps took, at the later ones at this run's speed against the cost model."""
         stage, done = self.stages[index], len(times)
-        here = self._next_step(times)
+        here = self._next_step(stage, times)
         if self.by_time:
             steps = max(0, int((self.ends[index] - self.elapsed()) / here))
             later = [max(1, int(s.seconds / (self.speed * self._step_seconds(s))

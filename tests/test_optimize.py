@@ -226,3 +226,28 @@ def test_slow_coarse_steps_do_not_end_the_finest_scale_early(monkeypatch):
     finest = [r for r in records if r.scale == 2 and not r.done]
     assert len(finest) >= 4, len(finest)  # 1.4 s of coarse steps, then ~5 of 0.5 s in the 2.6 s left
     assert 3.4 <= records[-1].elapsed <= 4.3, records[-1].elapsed
+
+
+def test_a_slow_first_step_does_not_end_a_short_scale_after_it(monkeypatch):
+    # A process's first step also sets up its kernels (2 s for a 0.15 s step at 128 px on a cold
+    # CLI run). Judged by that step alone, the coarse scale's 2.1 s would end after it; capped by
+    # the cost model, the scale goes on with its 0.1 s steps.
+    import time
+
+    from style_core import optimize, schedule
+
+    durations = iter([1.2] + [0.1] * 200)
+
+    def stepper(canvas, objective, config):
+        def step():
+            time.sleep(next(durations))
+            return 1.0, 0.5, 0.5
+        return step
+
+    monkeypatch.setattr(optimize, "_make_stepper", stepper)
+    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: 0.1)
+    config = StyleConfig(size=128, seconds=6.0, scales=2, device="cpu", precision="fp32", preview_every=1000)
+    records = list(stylize(photo(128, 96), stripes(128, 96), config))
+    coarse = [r for r in records if r.scale == 1]
+    assert len(coarse) >= 5, len(coarse)  # 1.2 s, then ~8 of 0.1 s in the 2.1 s share
+    assert 5.5 <= records[-1].elapsed <= 6.4, records[-1].elapsed
