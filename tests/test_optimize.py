@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -178,26 +180,34 @@ def test_preset_id_is_accepted_as_style():
     assert final.image.size == (80, 60)
 
 
-def test_one_slow_step_does_not_end_a_run_by_time_early(monkeypatch):
-    # Steps of 0.2 s as the cost model says, the sixth slowed to 2 s by another process. Judged by
-    # that step alone the run would stop at ~3 s of its 4 (the next step "would take 2 s"); the
-    # median of the last steps goes on to the end of the time.
-    import time
-
+def _sleeping_steps(monkeypatch, seconds, model_seconds):
+    """Optimiser steps that sleep ``seconds(canvas)`` and a cost model that says ``model_seconds(size)``."""
     from style_core import optimize, schedule
-
-    durations = iter([0.2] * 5 + [2.0] + [0.2] * 100)
 
     def stepper(canvas, objective, config):
         def step():
-            time.sleep(next(durations))
+            time.sleep(seconds(canvas))
             return 1.0, 0.5, 0.5
         return step
 
     monkeypatch.setattr(optimize, "_make_stepper", stepper)
-    monkeypatch.setattr(schedule, "_COSTS", {("cpu", False): (0.2, 0.0)})  # 0.2 s a step, whatever the size
-    config = StyleConfig(size=64, seconds=4.0, scales=1, device="cpu", precision="fp32", preview_every=1000)
-    started = time.perf_counter()
+    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: model_seconds(size))
+
+
+def _timed(size: int, seconds: float, scales: int) -> StyleConfig:
+    return StyleConfig(size=size, seconds=seconds, scales=scales, device="cpu", precision="fp32", preview_every=1000)
+
+
+def test_one_slow_step_does_not_end_a_run_by_time_early(monkeypatch):
+    # Steps of 0.2 s as the cost model says, the sixth slowed to 2 s by another process. Judged by
+    # that step alone the run would stop at ~3 s of its 4 (the next step "would take 2 s"); the
+    # median of the last steps goes on to the end of the time.
+    from style_core.features import get_extractor
+    config = _timed(64, 4.0, 1)
+    get_extractor(config.weights, torch.device("cpu"), config.pooling, config.content_layers + config.style_layers)
+    durations = iter([0.2] * 5 + [2.0] + [0.2] * 100)
+    _sleeping_steps(monkeypatch, lambda canvas: next(durations), lambda size: 0.2)
+    started = time.perf_counter()  # the weights are loaded: the wall is the run's
     final = _final(stylize(photo(64, 48), stripes(64, 48), config))
     wall = time.perf_counter() - started
     assert final.step >= 9, final.step  # 5 steps, the slow one, then ~4 more
@@ -209,45 +219,21 @@ def test_slow_coarse_steps_do_not_end_the_finest_scale_early(monkeypatch):
     # browser's load), the finest scale's 0.5 s as it says. Judged by the coarse steps, the first
     # finest step would predict 3 s for the next and end the run at ~1.7 s of its 4; judged by its
     # own steps, the finest scale paints until its time is spent.
-    import time
-
-    from style_core import optimize, schedule
-
-    def stepper(canvas, objective, config):
-        def step():
-            time.sleep(0.6 if canvas.shape[-1] < 128 else 0.5)
-            return 1.0, 0.5, 0.5
-        return step
-
-    monkeypatch.setattr(optimize, "_make_stepper", stepper)
-    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: 0.1 if size[0] < 128 else 0.5)
-    config = StyleConfig(size=128, seconds=4.0, scales=2, device="cpu", precision="fp32", preview_every=1000)
-    records = list(stylize(photo(128, 96), stripes(128, 96), config))
+    _sleeping_steps(monkeypatch, lambda canvas: 0.6 if canvas.shape[-1] < 128 else 0.5,
+                    lambda size: 0.1 if size[0] < 128 else 0.5)
+    records = list(stylize(photo(128, 96), stripes(128, 96), _timed(128, 4.0, 2)))
     finest = [r for r in records if r.scale == 2 and not r.done]
     assert len(finest) >= 4, len(finest)  # 1.4 s of coarse steps, then ~5 of 0.5 s in the 2.6 s left
     assert 3.4 <= records[-1].elapsed <= 4.3, records[-1].elapsed
 
 
 def test_a_slow_first_step_does_not_end_a_short_scale_after_it(monkeypatch):
-    # A process's first step also sets up its kernels (2 s for a 0.15 s step at 128 px on a cold
-    # CLI run). Judged by that step alone, the coarse scale's 2.1 s would end after it; capped by
-    # the cost model, the scale goes on with its 0.1 s steps.
-    import time
-
-    from style_core import optimize, schedule
-
+    # A process's first step also sets up its kernels (1-2 s for a 0.1-0.15 s step at 128 px on a
+    # cold CLI run). Judged by that step alone, the coarse scale's 2.1 s would end after it; capped
+    # by the cost model, the scale goes on with its 0.1 s steps.
     durations = iter([1.2] + [0.1] * 200)
-
-    def stepper(canvas, objective, config):
-        def step():
-            time.sleep(next(durations))
-            return 1.0, 0.5, 0.5
-        return step
-
-    monkeypatch.setattr(optimize, "_make_stepper", stepper)
-    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: 0.1)
-    config = StyleConfig(size=128, seconds=6.0, scales=2, device="cpu", precision="fp32", preview_every=1000)
-    records = list(stylize(photo(128, 96), stripes(128, 96), config))
+    _sleeping_steps(monkeypatch, lambda canvas: next(durations), lambda size: 0.1)
+    records = list(stylize(photo(128, 96), stripes(128, 96), _timed(128, 6.0, 2)))
     coarse = [r for r in records if r.scale == 1]
     assert len(coarse) >= 5, len(coarse)  # 1.2 s, then ~8 of 0.1 s in the 2.1 s share
     assert 5.5 <= records[-1].elapsed <= 6.4, records[-1].elapsed
