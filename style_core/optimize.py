@@ -42,8 +42,8 @@ class Progress:
 
     step: int  # steps done so far, over all scales
     total_steps: int  # planned (by time: expected, refined as the run goes)
-    scale: int  # 1-based index of the scale being optimised
-    scales: int
+    scale: int  # 1-based index of the scale (image size) being optimised
+    scales: int  # the run's scales (a brushwork pass is part of the finest: schedule.py)
     size: tuple[int, int]  # (width, height) of the canvas at this scale
     loss: float  # weighted total
     content_loss: float  # relative content error (unweighted)
@@ -244,6 +244,8 @@ def painting_stats(extractor: VGGFeatures, config: StyleConfig, device: torch.de
 
 def _initial_canvas(previous: torch.Tensor | None, content: torch.Tensor, config: StyleConfig,
                     device: torch.device) -> torch.Tensor:
+    if previous is not None and previous.shape == content.shape:  # a brushwork pass, then the full steps
+        return previous.detach().clone()
     if previous is not None:
         size = content.shape[-2:]
         upsampled = F.interpolate(previous.detach(), size=size, mode="bicubic", align_corners=False)
@@ -274,6 +276,8 @@ class _Run:
         self.config, self.stages, self.device, self.start = config, stages, device, start
         self.by_time = not config.steps
         self.ends = [sum(s.seconds for s in stages[: i + 1]) for i in range(len(stages))]
+        # The scale a stage paints, 1-based: a brushwork pass is part of its finest scale (same size).
+        self.scale_of = [len({s.size for s in stages[: i + 1]}) for i in range(len(stages))]
         self.step = 0
         self.last = (0.0, 0.0, 0.0)
         self.ratios: list[float] = []  # each step's measured time / the cost model's (a scale's first left out)
@@ -350,7 +354,7 @@ class _Run:
         loss, content, style = self.last
         steps_left, seconds_left = (0, 0.0) if final else self._steps_after(index, times)
         return Progress(
-            step=self.step, total_steps=self.step + steps_left, scale=index + 1, scales=len(self.stages),
+            step=self.step, total_steps=self.step + steps_left, scale=self.scale_of[index], scales=self.scale_of[-1],
             size=self.stages[index].size, loss=loss, content_loss=content, style_loss=style,
             elapsed=self.elapsed(), eta=seconds_left, image=image, done=final,
         )

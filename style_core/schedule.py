@@ -19,6 +19,15 @@ at the size the finest scale's relu4_2 measures; relu4_2 at 128 px held only the
 the coarse scales paint over windows and edges that the 512 px steps then had to restore. The
 coarse passes also end sooner (0.31 and 0.67 of a full one).
 
+Planned by time, the finest scale opens with a brushwork pass (``brushwork``): a fifth of its time
+on steps that match only the shallow style layers (those every scale keeps: relu1_1–relu3_1), with the
+content held one block up (relu3_2), as on the scale below. Enlarging the coarse result blurs away the
+finest octave of brushwork, and with it the statistics of every layer, relu5_1 included; the shallow
+steps paint it back at about two thirds of the cost of a full step, and the full steps that follow
+settle the deep layers from there. Six pairs at 30 s on 2 CPU cores (bench/bench_speed.py's ruler),
+interleaved: worse-of-two ratio mean 1.49 -> 1.43, nearer on all six, in style and content alike. On
+a CPU only: on a GPU a step's cost is mostly Python's, whatever its layers, and the pass is unmeasured.
+
 The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
 and style targets) about one step more. It starts from figures measured on the
@@ -55,6 +64,13 @@ MIN_FINEST_STEPS = 3
 AUTO_SIZES = {"cuda": 1024}  # the size painted when none is asked for; elsewhere 512
 AUTO_SECONDS = {"cuda": 5.0}  # the time painted for when none is asked for; elsewhere 30 s
 SMALLER = (448, 384, 320, 256, 192)  # what an automatic size steps down through when time is short
+BRUSHWORK_SHARE = 0.2  # by time: share of the finest scale's seconds spent first on its brushwork pass
+# A brushwork step's cost against a full one at the same size: it needs only the network to relu3_2
+# (0.41 of the multiply-adds), but its first two blocks, at full resolution, are bound by memory, not
+# arithmetic (measured on 2 AVX2 cores at 512 × 384 px: 0.6–0.7 of a full step).
+BRUSHWORK_WORK = 0.65
+MIN_BRUSHWORK_STEPS = 2  # fewer expected brushwork steps than this (a short run): the finest scale has none
+BRUSHWORK_DEVICES = ("cpu",)  # where the brushwork pass was measured to pay
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,7 @@ class Stage:
     style_layers: tuple[str, ...] = ()  # the style layers matched at this scale; empty: the config's
     content_layers: tuple[str, ...] = ()  # the content layers kept at this scale; empty: the config's
     work: float = 1.0  # a step's cost against a full pass to relu5_1 at the same size
+    brushwork: bool = False  # the finest scale's opening pass on the shallow layers (by time)
 
 
 # Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
@@ -166,7 +183,37 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
             stages = _by_time(_stages(content_size, smaller, config), seconds, device)
-    return stages
+    return _with_brushwork(stages, config, device)
+
+
+def _with_brushwork(stages: list[Stage], config: StyleConfig, device: tuple[str, bool]) -> list[Stage]:
+    """A run by time with its finest scale's first BRUSHWORK_SHARE of seconds given to a brushwork pass:
+    the shallowest COARSE_MIN_LAYERS style layers, the content layers as one octave below. None off a
+    CPU (BRUSHWORK_DEVICES), for a single scale (nothing was enlarged), where the pass would leave no style layer out, or where it would
+    have time for fewer than MIN_BRUSHWORK_STEPS steps after its set-up."""
+    if len(stages) < 2 or device[0] not in BRUSHWORK_DEVICES:
+        return stages
+    finest = stages[-1]
+    weights = config.layer_weights()
+    shallow = set(sorted(config.style_layers, key=LAYER_NAMES.index)[:COARSE_MIN_LAYERS])
+    layers = tuple(name for name in config.style_layers if name in shallow)
+    if len(layers) == len(config.style_layers) or not sum(weights[name] for name in layers):
+        return stages
+    content = stage_content_layers(config.content_layers, stages[-2].size, finest.size)
+    work = min(finest.work, max(BRUSHWORK_WORK, max(PASS_WORK[name] for name in layers + content)))
+    brushwork = dataclasses.replace(finest, seconds=BRUSHWORK_SHARE * finest.seconds, style_layers=layers,
+                                    content_layers=content, work=work, brushwork=True)
+    brushwork = _expected_steps(brushwork, device)
+    if brushwork.steps < MIN_BRUSHWORK_STEPS:
+        return stages
+    rest = dataclasses.replace(finest, seconds=finest.seconds - brushwork.seconds)
+    return stages[:-1] + [brushwork, _expected_steps(rest, device)]
+
+
+def _expected_steps(stage: Stage, device: tuple[str, bool]) -> Stage:
+    """``stage`` with the steps expected to fit in its seconds after its set-up."""
+    per_step = step_seconds(stage.size, device, stage.work)
+    return dataclasses.replace(stage, steps=max(1, int(stage.seconds / per_step - SETUP_STEPS)))
 
 
 def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[Stage]:
@@ -191,12 +238,8 @@ def _by_steps(stages: list[Stage], total: int) -> list[Stage]:
 
 
 def _by_time(stages: list[Stage], seconds: float, device: tuple[str, bool]) -> list[Stage]:
-    planned = []
-    for stage, share in zip(stages, TIME_SHARES[len(stages)]):
-        per_step = step_seconds(stage.size, device, stage.work)
-        steps = max(1, int(share * seconds / per_step - SETUP_STEPS))
-        planned.append(dataclasses.replace(stage, steps=steps, seconds=share * seconds))
-    return planned
+    return [_expected_steps(dataclasses.replace(stage, seconds=share * seconds), device)
+            for stage, share in zip(stages, TIME_SHARES[len(stages)])]
 
 
 def estimate(stages: list[Stage], device: tuple[str, bool]) -> float:

@@ -6,8 +6,10 @@ import torch
 from PIL import Image
 
 from conftest import PRESETS, TUBINGEN, photo, stripes
-from style_core import StyleConfig, load_image, plan_scales, stylize
+from style_core import StyleConfig, load_image, plan_scales, schedule, stylize
 from style_core.quality import distances
+
+SHIPPED_COSTS = dict(schedule._COSTS)  # read at collection, before any run in this process refines them
 
 SMALL = StyleConfig(size=80, steps=30, preview_every=5, precision="fp32")
 
@@ -237,3 +239,30 @@ def test_a_slow_first_step_does_not_end_a_short_scale_after_it(monkeypatch):
     coarse = [r for r in records if r.scale == 1]
     assert len(coarse) >= 5, len(coarse)  # 1.2 s, then ~8 of 0.1 s in the 2.1 s share
     assert 5.5 <= records[-1].elapsed <= 6.4, records[-1].elapsed
+
+
+def test_the_brushwork_pass_is_part_of_the_finest_scale_and_its_picture_goes_on(monkeypatch):
+    # A run by time opens its finest scale with steps on the shallow style layers (schedule.py), then
+    # its full steps go on from the picture those steps painted; both count as the finest scale.
+    from style_core import optimize
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))  # the plan: 2 s or so at 128 px, a pass
+    passes, real = [], optimize._make_stepper
+
+    def stepper(canvas, objective, config):
+        passes.append({"size": tuple(canvas.shape[-2:]), "layers": objective.style_layers, "start": canvas.detach().clone()})
+        step = real(canvas, objective, config)
+
+        def logged():
+            terms = step()
+            passes[-1]["end"] = canvas.detach().clone()
+            return terms
+        return logged
+
+    monkeypatch.setattr(optimize, "_make_stepper", stepper)
+    records = list(stylize(photo(128, 96), stripes(128, 96), _timed(128, 3.0, 2)))
+    all_five = StyleConfig().style_layers
+    assert [(p["size"], p["layers"]) for p in passes] == [((48, 64), all_five[:4]), ((96, 128), all_five[:3]),
+                                                           ((96, 128), all_five)]
+    assert torch.equal(passes[2]["start"], passes[1]["end"])
+    assert {r.scales for r in records} == {2}
+    assert all(r.scale == 2 for r in records if r.size == (128, 96)) and records[-1].done

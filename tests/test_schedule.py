@@ -29,11 +29,12 @@ def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_oc
     monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))  # as in the automatic-size test below
     stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
     all_five = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-    assert [s.style_layers for s in stages] == [all_five[:3], all_five[:4], all_five]
+    coarse = [s for s in stages if not s.brushwork]  # the brushwork pass: its own test below
+    assert [s.style_layers for s in coarse] == [all_five[:3], all_five[:4], all_five]
     # the content layer moves one block up per octave, so the style layers set how deep a coarse pass
     # goes: 0.31 and 0.67 of b (a step's fixed cost a stays); with relu4_2 at every scale it was 0.77
-    assert [s.content_layers for s in stages] == [("relu2_2",), ("relu3_2",), ("relu4_2",)]
-    assert [round(s.work, 2) for s in stages] == [0.31, 0.67, 1.0]
+    assert [s.content_layers for s in coarse] == [("relu2_2",), ("relu3_2",), ("relu4_2",)]
+    assert [round(s.work, 2) for s in coarse] == [0.31, 0.67, 1.0]
     assert stages[0].steps > 1.2 * plan((1024, 768), StyleConfig(size=512, seconds=30, content_layers=("relu5_4",)),
                                         CPU)[0].steps  # relu3_4 at 128 px: 0.62 (43 steps against 34)
     # at least three layers stay, in the config's order; a one-scale run keeps them all
@@ -58,12 +59,35 @@ def test_below_the_finest_scale_each_content_layer_is_one_block_shallower_per_oc
 
 def test_each_scale_is_twice_the_previous_from_the_smallest_scale_up(monkeypatch):
     monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))  # as in the automatic-size test below
-    sizes = lambda config: [s.size for s in plan((1024, 768), config, CPU)]
+    sizes = lambda config: list(dict.fromkeys(s.size for s in plan((1024, 768), config, CPU)))  # a brushwork pass: once
     for config in (StyleConfig(size=512, seconds=10), StyleConfig(size=512, seconds=30), StyleConfig(size=512, steps=84)):
         assert sizes(config) == [(128, 96), (256, 192), (512, 384)]
     assert sizes(StyleConfig(size=384, seconds=10)) == [(192, 144), (384, 288)]
     assert sizes(StyleConfig(size=1024, seconds=30)) == [(128, 96), (256, 192), (512, 384), (1024, 768)]
     assert sizes(StyleConfig(size=512, seconds=30, scales=2)) == [(256, 192), (512, 384)]
+
+
+def test_by_time_the_finest_scale_opens_with_a_brushwork_pass_on_the_shallow_layers(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))
+    stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
+    assert [(s.size, s.brushwork) for s in stages] == [((128, 96), False), ((256, 192), False), ((512, 384), True),
+                                                       ((512, 384), False)]
+    brushwork, finest = stages[-2:]
+    assert brushwork.style_layers == ("relu1_1", "relu2_1", "relu3_1") and brushwork.content_layers == ("relu3_2",)
+    assert brushwork.work == schedule.BRUSHWORK_WORK and finest.style_layers == StyleConfig().style_layers
+    assert brushwork.seconds == pytest.approx(schedule.BRUSHWORK_SHARE * (brushwork.seconds + finest.seconds))
+    assert sum(s.seconds for s in stages) == pytest.approx(30)
+    assert brushwork.steps >= schedule.MIN_BRUSHWORK_STEPS and finest.steps > brushwork.steps
+    # the shallowest layers in the config's order, and the content one octave down
+    mine = plan((1024, 768), StyleConfig(size=512, seconds=30, style_layers=("relu5_1", "relu2_1", "relu4_1",
+                                                                            "relu1_1"), content_layers=("relu5_2",)), CPU)
+    assert mine[-2].style_layers == ("relu2_1", "relu4_1", "relu1_1") and mine[-2].content_layers == ("relu4_2",)
+    # none by steps, in a short run, with one scale, or where the pass would leave no style layer out
+    for config in (StyleConfig(size=512, steps=84), StyleConfig(size=512, seconds=10),
+                   StyleConfig(size=512, seconds=30, scales=1),
+                   StyleConfig(size=512, seconds=30, style_layers=("relu1_1", "relu2_1", "relu3_1"))):
+        assert not any(s.brushwork for s in plan((1024, 768), config, CPU))
+    assert not any(s.brushwork for s in plan((1024, 768), StyleConfig(size=512, seconds=30), ("cuda", True)))
 
 
 def test_the_work_of_a_pass_counts_each_conv_once():
