@@ -136,10 +136,14 @@ def _octaves(size: tuple[int, int], finest: tuple[int, int]) -> int:
 def stage_layers(style_layers: tuple[str, ...], size: tuple[int, int], finest: tuple[int, int]) -> tuple[str, ...]:
     """The style layers matched at a scale of ``size`` in a run whose finest scale is ``finest``:
     one deepest layer fewer per octave below the finest, keeping at least COARSE_MIN_LAYERS."""
-    octaves = _octaves(size, finest)
-    by_depth = sorted(style_layers, key=LAYER_NAMES.index)
-    kept = set(by_depth[: max(min(COARSE_MIN_LAYERS, len(by_depth)), len(by_depth) - octaves)])
-    return tuple(name for name in style_layers if name in kept)
+    count = len(style_layers)
+    return _shallowest(style_layers, max(min(COARSE_MIN_LAYERS, count), count - _octaves(size, finest)))
+
+
+def _shallowest(layers: tuple[str, ...], count: int) -> tuple[str, ...]:
+    """The ``count`` shallowest of ``layers``, in their order."""
+    kept = set(sorted(layers, key=LAYER_NAMES.index)[:count])
+    return tuple(name for name in layers if name in kept)
 
 
 def stage_content_layers(content_layers: tuple[str, ...], size: tuple[int, int],
@@ -189,14 +193,13 @@ def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, 
 def _with_brushwork(stages: list[Stage], config: StyleConfig, device: tuple[str, bool]) -> list[Stage]:
     """A run by time with its finest scale's first BRUSHWORK_SHARE of seconds given to a brushwork pass:
     the shallowest COARSE_MIN_LAYERS style layers, the content layers as one octave below. None off a
-    CPU (BRUSHWORK_DEVICES), for a single scale (nothing was enlarged), where the pass would leave no style layer out, or where it would
-    have time for fewer than MIN_BRUSHWORK_STEPS steps after its set-up."""
+    CPU (BRUSHWORK_DEVICES), for a single scale (nothing was enlarged), where the pass would leave no
+    style layer out, or where it would have time for fewer than MIN_BRUSHWORK_STEPS steps after its set-up."""
     if len(stages) < 2 or device[0] not in BRUSHWORK_DEVICES:
         return stages
     finest = stages[-1]
     weights = config.layer_weights()
-    shallow = set(sorted(config.style_layers, key=LAYER_NAMES.index)[:COARSE_MIN_LAYERS])
-    layers = tuple(name for name in config.style_layers if name in shallow)
+    layers = _shallowest(config.style_layers, COARSE_MIN_LAYERS)
     if len(layers) == len(config.style_layers) or not sum(weights[name] for name in layers):
         return stages
     content = stage_content_layers(config.content_layers, stages[-2].size, finest.size)
