@@ -266,3 +266,25 @@ def test_the_brushwork_pass_is_part_of_the_finest_scale_and_its_picture_goes_on(
     assert torch.equal(passes[2]["start"], passes[1]["end"])
     assert {r.scales for r in records} == {2}
     assert all(r.scale == 2 for r in records if r.size == (128, 96)) and records[-1].done
+
+
+def test_the_stages_at_one_size_compute_their_targets_in_one_pass(monkeypatch):
+    # The brushwork pass and the full steps at the finest size match different layers; the photo's
+    # features (relu3_2 for the one, relu4_2 for the other) and the painting's statistics (three
+    # layers, five) are each computed once there, by one pass to the deeper layers.
+    from style_core import optimize, targets
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))  # the plan: 2 s or so at 128 px, a pass
+    targets.clear()  # the painting's statistics may be kept from an earlier test
+    passes, real = [], optimize._features
+
+    def features(extractor, config, device, image, layers):
+        if not torch.is_grad_enabled():  # targets; the steps' passes need the gradient
+            passes.append((tuple(image.shape[-2:]), layers))
+        return real(extractor, config, device, image, layers)
+
+    monkeypatch.setattr(optimize, "_features", features)
+    records = list(stylize(photo(128, 96), stripes(128, 96), _timed(128, 3.0, 2)))
+    assert len({r.style_loss for r in records if r.size == (128, 96)}) > 2  # both passes at 128 px ran
+    all_five = StyleConfig().style_layers
+    assert [layers for shape, layers in passes if shape == (96, 128)] == [("relu3_2", "relu4_2"), all_five]
+    assert [layers for shape, layers in passes if shape == (48, 64)] == [("relu3_2",), all_five[:4]]
