@@ -3,8 +3,9 @@
 Every scale of a run needs its painting's statistics (losses.StyleStats) at that scale's size: a
 forward pass of the painting through VGG-19, 1.4 s at 512 px on a 2-core CPU, about a twentieth of
 a 30 s run and most of a finest-scale step. They depend only on the painting's pixels, the size
-and the layers, so a run that paints the same painting again (another photo, other settings) reuses
-them, and ``optimize.warm_up`` prepares the preset paintings' at the default plan's sizes.
+and the layers (at each size, all those the run's stages there match, computed in one pass), so a
+run that paints the same painting again (another photo, other settings) reuses them, and
+``optimize.prepare_paintings`` prepares the preset paintings' at the default plan's sizes.
 """
 
 from __future__ import annotations
