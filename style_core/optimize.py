@@ -379,14 +379,14 @@ class _Run:
         its steps took, at the later ones at this run's speed against the cost model."""
         stage, done = self.stages[index], len(times)
         here = self._next_step(stage, times)
+        later = list(enumerate(self.stages[index + 1:], index + 1))
         if self.by_time:
             steps = max(0, int((self.ends[index] - self.elapsed()) / here))
-            later = [max(1, int(s.seconds / (self.speed * self._step_seconds(s))
-                                - schedule.SETUP_STEPS)) for s in self.stages[index + 1:]]
-            return steps + sum(later), max(0.0, self.ends[-1] - self.elapsed())
+            steps += sum(max(1, int(s.seconds / (self.speed * self._step_seconds(s))
+                                    - schedule.setup_steps(self.stages, i))) for i, s in later)
+            return steps, max(0.0, self.ends[-1] - self.elapsed())
         seconds = (stage.steps - done) * here + sum(
-            (s.steps + schedule.SETUP_STEPS) * self.speed * self._step_seconds(s)
-            for s in self.stages[index + 1:])
+            (s.steps + schedule.setup_steps(self.stages, i)) * self.speed * self._step_seconds(s) for i, s in later)
         return stage.steps - done + sum(s.steps for s in self.stages[index + 1:]), seconds
 
     def _progress(self, index: int, times: list[float], image: Image.Image | None, final: bool = False) -> Progress:

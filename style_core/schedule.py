@@ -30,7 +30,8 @@ a CPU only: on a GPU a step's cost is mostly Python's, whatever its layers, and 
 
 The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
-and style targets) about one step more. It starts from figures measured on the
+and style targets) about one step more (none for the full steps after a brushwork pass: their
+targets are built with the pass's). It starts from figures measured on the
 kinds of device DeepStyle runs on, and every finished stage refines ``b`` for this process's
 device, so estimates (and the time left shown while painting) follow the machine actually used.
 """
@@ -210,13 +211,19 @@ def _with_brushwork(stages: list[Stage], config: StyleConfig, device: tuple[str,
     if brushwork.steps < MIN_BRUSHWORK_STEPS:
         return stages
     rest = dataclasses.replace(finest, seconds=finest.seconds - brushwork.seconds)
-    return stages[:-1] + [brushwork, _expected_steps(rest, device)]
+    return stages[:-1] + [brushwork, _expected_steps(rest, device, setup=0.0)]
 
 
-def _expected_steps(stage: Stage, device: tuple[str, bool]) -> Stage:
-    """``stage`` with the steps expected to fit in its seconds after its set-up."""
+def setup_steps(stages: list[Stage], index: int) -> float:
+    """Steps' worth of set-up before stage ``index`` starts: SETUP_STEPS, none after a stage at the same
+    size (a brushwork pass: the targets of both were built before it, optimize._SharedTargets)."""
+    return 0.0 if index and stages[index - 1].size == stages[index].size else SETUP_STEPS
+
+
+def _expected_steps(stage: Stage, device: tuple[str, bool], setup: float = SETUP_STEPS) -> Stage:
+    """``stage`` with the steps expected to fit in its seconds after ``setup`` steps' worth of set-up."""
     per_step = step_seconds(stage.size, device, stage.work)
-    return dataclasses.replace(stage, steps=max(1, int(stage.seconds / per_step - SETUP_STEPS)))
+    return dataclasses.replace(stage, steps=max(1, int(stage.seconds / per_step - setup)))
 
 
 def _stages(content_size: tuple[int, int], size: int, config: StyleConfig) -> list[Stage]:
@@ -249,4 +256,4 @@ def estimate(stages: list[Stage], device: tuple[str, bool]) -> float:
     """Expected seconds of a run of these stages (by time: their seconds; weights already loaded)."""
     if all(s.seconds for s in stages):
         return sum(s.seconds for s in stages)
-    return sum((s.steps + SETUP_STEPS) * step_seconds(s.size, device, s.work) for s in stages)
+    return sum((s.steps + setup_steps(stages, i)) * step_seconds(s.size, device, s.work) for i, s in enumerate(stages))

@@ -268,6 +268,21 @@ def test_the_brushwork_pass_is_part_of_the_finest_scale_and_its_picture_goes_on(
     assert all(r.scale == 2 for r in records if r.size == (128, 96)) and records[-1].done
 
 
+def test_the_step_total_a_run_shows_counts_no_set_up_for_the_full_steps_after_a_brushwork_pass(monkeypatch):
+    # Their targets are built with the pass's: while the pass paints, the steps still to come after it
+    # are all that fit in the full steps' seconds, as the plan says (a set-up step fewer before).
+    from style_core import optimize
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))
+    config = StyleConfig(size=512, seconds=30, device="cpu", precision="fp32")
+    stages = optimize.plan_scales((1024, 768), config, "cpu")
+    index = [s.brushwork for s in stages].index(True)
+    finest = stages[index + 1]
+    assert finest.steps == int(finest.seconds / schedule.step_seconds(finest.size, ("cpu", False), finest.work))
+    run = optimize._Run(config, stages, ("cpu", False), time.perf_counter() - stages[index].seconds
+                        - sum(s.seconds for s in stages[:index]))  # the pass's time is spent
+    assert run._steps_after(index, [1.0, 1.0]) == (finest.steps, pytest.approx(finest.seconds, abs=0.05))
+
+
 def test_the_stages_at_one_size_compute_their_targets_in_one_pass(monkeypatch):
     # The brushwork pass and the full steps at the finest size match different layers; the photo's
     # features (relu3_2 for the one, relu4_2 for the other) and the painting's statistics (three

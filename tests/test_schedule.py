@@ -21,8 +21,9 @@ def test_by_time_the_seconds_are_shared_out_and_the_finest_scale_gets_most():
     stages = plan((1024, 768), StyleConfig(size=512, seconds=30), CPU)
     assert sum(s.seconds for s in stages) == pytest.approx(30)
     assert stages[-1].seconds == max(s.seconds for s in stages)
-    for stage in stages:  # the expected steps: what fits in the share after the set-up
-        assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU, stage.work) - SETUP_STEPS))
+    for i, stage in enumerate(stages):  # the expected steps: what fits in the share after the set-up
+        assert stage.steps == max(1, int(stage.seconds / step_seconds(stage.size, CPU, stage.work)
+                                         - schedule.setup_steps(stages, i)))
 
 
 def test_below_the_finest_scale_the_deepest_style_layers_are_left_out_one_per_octave(monkeypatch):
@@ -78,6 +79,9 @@ def test_by_time_the_finest_scale_opens_with_a_brushwork_pass_on_the_shallow_lay
     assert brushwork.seconds == pytest.approx(schedule.BRUSHWORK_SHARE * (brushwork.seconds + finest.seconds))
     assert sum(s.seconds for s in stages) == pytest.approx(30)
     assert brushwork.steps >= schedule.MIN_BRUSHWORK_STEPS and finest.steps > brushwork.steps
+    # the pass builds the targets of both (optimize._SharedTargets): the full steps have no set-up of their own
+    per_step = lambda stage: stage.seconds / step_seconds(stage.size, CPU, stage.work)
+    assert brushwork.steps == int(per_step(brushwork) - SETUP_STEPS) and finest.steps == int(per_step(finest))
     # the shallowest layers in the config's order, and the content one octave down
     mine = plan((1024, 768), StyleConfig(size=512, seconds=30, style_layers=("relu5_1", "relu2_1", "relu4_1",
                                                                             "relu1_1"), content_layers=("relu5_2",)), CPU)
