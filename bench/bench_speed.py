@@ -47,12 +47,15 @@ import torch  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from naive_reference import EVAL_SIZE, NAIVE, PHOTOS, load_reference, pairs  # noqa: E402
-from style_core.devices import resolve_device  # noqa: E402
+from style_core.devices import autocast, resolve_device  # noqa: E402
+from style_core.image_io import fit_size  # noqa: E402
+from style_core.losses import gram_matrix, relative_error  # noqa: E402
 from style_core.features import get_extractor  # noqa: E402
 from style_core.quality import distances  # noqa: E402
 
 BUDGETS = {"cpu": (10.0, 30.0, 120.0), "cuda": (2.0, 5.0, 15.0)}
 OUT = ROOT / "bench" / "out"
+PACE_SIZES = {"cpu": [256, 512], "cuda": [1024, 2048, 4096]}
 LARGE = {"cuda": 1024}  # the size a GPU paints by default, compared with the naive run at that size
 
 
@@ -89,7 +92,8 @@ def run_ours(settings: dict, photo: str, style: str, out: str, repeat: int = 1, 
 def ms_per_step(size: int, device: str, precision: str, steps: int = 3) -> float:
     if device == "cuda":
         steps = 10  # the first steps at a new size include CUDA's lazy set-up
-    config = StyleConfig(size=size, steps=steps + 1, scales=1, device=device, precision=precision, preview_every=1000)
+    config = StyleConfig(size=size, screen_size=size, steps=steps + 1, scales=1, device=device, precision=precision,
+                         preview_every=1000)
     times = []
     last = time.perf_counter()
     for progress in stylize("tubingen", "starry-night", config):
@@ -161,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=None,
                         help="also paint each pair at this size with the default time and with the naive run, both "
                              "scored at this size (default: 1024 on cuda, none on a CPU, where the naive run takes an hour)")
+    parser.add_argument("--pace", action="store_true",
+                        help="only the engine's step against a plain forward + backward (GPU: 1024-4096 px)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.large is None:
@@ -173,10 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     gpu = args.device == "cuda"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"CUDA: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'none'}")
+    if args.pace:
+        pace_table(PACE_SIZES[args.device], args.device)
+        return 0
     _print_step_costs([256, 512, 1024] if gpu else [256, 512], args.device)
-    quality_table(args)
+    pace_table(PACE_SIZES[args.device], args.device)
+    if not (gpu and args.quick):  # on a GPU the large table below is the default run's comparison
+        quality_table(args)
     budget_table(args)
-    regions_cost(args)
+    if not (gpu and args.quick):
+        regions_cost(args)
     if args.large:
         large_table(args)
     if not args.quick and not args.no_pastiche:
@@ -286,6 +298,61 @@ def peers(args) -> None:
         if not args.no_compile:
             data = measure("compile", {"device": "cuda", "size": size}, "tubingen", "starry-night", "gpu-compile")
             print(f"{'torch.compile':26} wall {data['wall']:7.2f} s (cold, compiling: {data['cold']:.1f})")
+
+
+def plain_step_ms(size: int, device: str, precision: str, steps: int = 10) -> float:
+    """A plain forward + backward of the same network (to relu5_1, Gram losses at the style layers, the
+    content error at relu4_2) at the same size and precision, with no optimiser: what a step cannot beat."""
+    config = StyleConfig(device=device, precision=precision)
+    where = resolve_device(device)
+    layers = config.content_layers + config.style_layers
+    extractor = get_extractor(config.weights, where, config.pooling, layers)
+    width, height = fit_size(load_image(PHOTOS["tubingen"]).size, size)
+    canvas = torch.rand(1, 3, height, width, device=where, requires_grad=True)
+    if where.type == "cuda":
+        canvas = canvas.detach().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    with torch.no_grad(), autocast(where, precision):
+        grams = {k: gram_matrix(v) for k, v in extractor(canvas, config.style_layers).items()}
+        content = extractor(canvas, config.content_layers)
+
+    def step() -> None:
+        with autocast(where, precision):
+            feats = extractor(canvas, layers)
+        loss = sum(relative_error(gram_matrix(feats[k]), grams[k]) for k in config.style_layers)
+        loss = loss + sum(relative_error(feats[k], content[k]) for k in config.content_layers)
+        loss.backward()
+        canvas.grad = None
+
+    times = []
+    for _ in range(steps + 2):  # two to warm up
+        _sync(where)
+        start = time.perf_counter()
+        step()
+        _sync(where)
+        times.append(time.perf_counter() - start)
+    return 1000 * min(times[2:])  # as ms_per_step: the least of its steps
+
+
+def _sync(device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def pace_table(sizes: list[int], device: str) -> None:
+    """The engine's step against a plain forward + backward, same device, size and precision, in one run."""
+    print(f"\nthe engine's step against a plain forward + backward ({device}), ms")
+    print(f"{'size':>5} {'precision':>9} {'engine':>8} {'plain':>8} {'ratio':>6}")
+    ratios, engine = [], {}
+    for size in sizes:
+        for precision in ("fp32", "bf16") if device == "cuda" else ("fp32",):
+            ours, plain = ms_per_step(size, device, precision), plain_step_ms(size, device, precision)
+            engine[size, precision] = ours
+            ratios.append(ours / plain)
+            print(f"{size:>5} {precision:>9} {ours:>8.1f} {plain:>8.1f} {ours / plain:>6.2f}", flush=True)
+    line = f"engine_vs_plain_worst={max(ratios):.2f}"
+    if device == "cuda":
+        line += " bf16_speedup=" + ",".join(f"{s}:{engine[s, 'fp32'] / engine[s, 'bf16']:.2f}" for s in sizes)
+    print(line)
 
 
 def _print_step_costs(sizes: list[int], device: str) -> None:

@@ -52,6 +52,8 @@ class StyleConfig:
 
     size: int = _field(0, "long side of the result, px; 0: what this device paints well (512 on a CPU, "
                           "1024 on a GPU), smaller when the time is short")
+    screen_size: int = _field(0, "a larger size is a print: painted at this size first, then enlarged an octave "
+                                 "at a time with brushwork added at each; 0: 1024 px on a GPU, 512 px elsewhere")
     seconds: float = _field(0.0, "time the painting takes (after start-up), s, when steps is 0; "
                                  "0: 30 s on a CPU, 5 s on a GPU")
     steps: int = _field(0, "optimiser steps over all scales together (most run at low resolution); "
@@ -86,6 +88,10 @@ class StyleConfig:
         _check_int("size", self.size, 0, MAX_SIZE)
         if 0 < self.size < MIN_SIZE:
             raise ConfigError(f"size must be 0 (automatic) or between {MIN_SIZE} and {MAX_SIZE}, but got {self.size}")
+        _check_int("screen_size", self.screen_size, 0, MAX_SIZE)
+        if 0 < self.screen_size < MIN_SIZE:
+            raise ConfigError(f"screen_size must be 0 (automatic) or between {MIN_SIZE} and {MAX_SIZE}, "
+                              f"but got {self.screen_size}")
         _check_int("steps", self.steps, 0, 100_000)
         _check_number("seconds", self.seconds, 0.0, 3600.0)
         _check_int("scales", self.scales, 0, 4)

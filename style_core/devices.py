@@ -65,6 +65,14 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))
 
 
+def free_memory(device: torch.device) -> int | None:
+    """Bytes free on a CUDA device for a run to plan with (schedule.largest_fitting); None elsewhere
+    (a CPU run's memory is the machine's, and the planner leaves it alone)."""
+    if device.type != "cuda":
+        return None
+    return torch.cuda.mem_get_info(device)[0]
+
+
 def uses_bf16(device: torch.device, precision: str) -> bool:
     """Whether convolutions run in bfloat16: on CUDA, and on CPUs with native BF16 (AVX-512 BF16/AMX)."""
     if precision != "auto":

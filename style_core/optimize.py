@@ -19,6 +19,7 @@ from PIL import Image
 
 from . import color, image_io, presets, regions, schedule, targets
 from .config import LAYER_NAMES, StyleConfig
+from . import devices
 from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
 from .losses import StyleStats, blend_stats, content_loss, style_error, style_stats, total_variation
@@ -127,25 +128,46 @@ def stylize(
     extractor = get_extractor(config.weights, device, config.pooling, config.content_layers + config.style_layers)
     key = device_key(device.type, config.precision)
     stages = schedule.plan(content_image.size, config, key)
+    _check_memory(content_image.size, stages, config, device, key)
     if config.preserve_color == "match":
         style_images = [color.match_colors(s, content_image) for s in style_images]
     digests = [targets.digest(s) for s in style_images]
     shared = _SharedTargets(stages, config)
     run = _Run(config, stages, key, time.perf_counter())
-    canvas = None
+    canvas = objective = screen = None
     try:
         for index, stage in enumerate(stages):
+            if stage.print_pass:  # the screen painting's objective holds every octave above it (schedule.py)
+                screen = objective if screen is None else screen
+                canvas = _enlarged(canvas, stage.size)
             objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
-                                   mask_images, stage.style_layers, digests, stage.content_layers, shared)
-            canvas = _initial_canvas(canvas, objective.content, config, device)
+                                   mask_images, stage.style_layers, digests, stage.content_layers, shared,
+                                   screen=screen if stage.print_pass else None)
+            if not stage.print_pass:
+                canvas = _initial_canvas(canvas, objective.content, config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
                 break
         yield run.final(canvas, content_image)
     finally:
-        del canvas
+        del canvas, objective, screen
         if device.type == "cuda":
             torch.cuda.empty_cache()
+
+
+def _check_memory(content_size: tuple[int, int], stages: list[Stage], config: StyleConfig, device: torch.device,
+                  key: tuple[str, bool]) -> None:
+    """Refuse, before any work, a run that would not fit in the device's free memory (never an OOM
+    half-way through a print), naming the largest size that fits."""
+    free = devices.free_memory(device)
+    needed = schedule.memory_bytes(stages, config, key[1])
+    if free is None or needed <= schedule.MEMORY_MARGIN * free:
+        return
+    size = max(stages[-1].size)
+    largest = schedule.largest_fitting(content_size, config, key, free, tuple(range(size - 64, 63, -64)))
+    raise devices.DeviceError(
+        f"size {size} px needs about {needed / 2**30:.1f} GB of {device.type.upper()} memory and "
+        f"{free / 2**30:.1f} GB is free: the largest that fits is {largest} px")
 
 
 def _load_inputs(content, styles) -> tuple[Image.Image, list[Image.Image]]:
@@ -180,8 +202,9 @@ class _SharedTargets:
         self.content: dict[tuple[int, int], tuple[str, ...]] = {}
         self.style: dict[tuple[int, int], tuple[str, ...]] = {}
         for stage in stages:
-            self.content[stage.size] = _union(self.content.get(stage.size, ()),
-                                              stage.content_layers or config.content_layers)
+            if not stage.print_pass:  # a print's octave keeps the enlarged painting, not the photo
+                self.content[stage.size] = _union(self.content.get(stage.size, ()),
+                                                  stage.content_layers or config.content_layers)
             self.style[stage.size] = _union(self.style.get(stage.size, ()), stage.style_layers or config.style_layers)
         self._photo: tuple[tuple[int, int], dict[str, torch.Tensor]] | None = None  # the latest size's
 
@@ -203,14 +226,16 @@ class _Objective:
     ``style_layers``: the scale's style layers (schedule.stage_layers), a subset of the config's;
     their weights are the config's, normalised again over the subset. ``content_layers``: the
     scale's content layers (schedule.stage_content_layers); empty: the config's. ``shared``: the
-    run's targets shared by its stages at one size (without it, this scale's own).
+    run's targets shared by its stages at one size (without it, this scale's own). ``screen``: a
+    print's octave (schedule.py): the screen painting's objective, which holds the canvas brought down
+    to its size; here only the brushwork, each painting at its own pixels at most.
     """
 
     def __init__(self, extractor: VGGFeatures, config: StyleConfig, content: Image.Image,
                  styles: list[Image.Image], blend: list[float], size: tuple[int, int], device: torch.device,
                  masks: list[Image.Image] | None = None, style_layers: tuple[str, ...] = (),
                  digests: list[str] | None = None, content_layers: tuple[str, ...] = (),
-                 shared: _SharedTargets | None = None):
+                 shared: _SharedTargets | None = None, screen: _Objective | None = None):
         self.extractor, self.config, self.device = extractor, config, device
         self.style_layers = style_layers or config.style_layers
         self.content_layers = content_layers or config.content_layers
@@ -221,12 +246,15 @@ class _Objective:
         self.layer_weights = {k: weights[k] / total for k in self.style_layers}
         shared = shared or _SharedTargets([Stage(size, 0, style_layers=self.style_layers,
                                                  content_layers=self.content_layers)], config)
-        with torch.no_grad():
-            photo = shared.photo(size, lambda layers: self._features(self.content, layers))
-        self.content_targets = {k: photo[k].detach() for k in self.content_layers}
+        self.screen = screen
+        if screen is None:
+            with torch.no_grad():
+                photo = shared.photo(size, lambda layers: self._features(self.content, layers))
+            self.content_targets = {k: photo[k].detach() for k in self.content_layers}
         side = _style_side(size, config)
-        self.region_targets = [painting_stats(extractor, config, device, style, digest, side, self.style_layers,
-                                              shared.style[size])
+        self.region_targets = [painting_stats(extractor, config, device, style, digest,
+                                              side if screen is None else min(side, max(style.size)),
+                                              self.style_layers, shared.style[size])
                                for style, digest in zip(styles, digests or [targets.digest(s) for s in styles])]
         self.style_targets = {k: blend_stats([s[k] for s in self.region_targets], blend) for k in self.style_layers}
 
@@ -234,21 +262,33 @@ class _Objective:
         return _features(self.extractor, self.config, self.device, image, layers)
 
     def __call__(self, canvas: torch.Tensor) -> tuple[torch.Tensor, float, float]:
-        """(weighted total loss, content error, style error) for the canvas."""
+        """(weighted total loss, content error, style error) for the canvas; a print's octave reports
+        the errors of its canvas brought down to the screen size."""
         config = self.config
         if self.regions is not None:
             canvas = self.regions.gate(canvas)
-        feats = self._features(canvas, self.content_layers + self.style_layers)
-        content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
-        if self.regions is not None:
-            style = self.regions.style_loss(feats, self.region_targets, self.layer_weights, config.style_loss)
+        if self.screen is None:
+            loss, content, style = self._terms(canvas)
         else:
-            style = sum(w * style_error(style_stats(feats[k]), self.style_targets[k], config.style_loss)
-                        for k, w in self.layer_weights.items())
-        loss = config.content_weight * content + config.style_weight * style
+            held = F.interpolate(canvas, size=tuple(self.screen.content.shape[-2:]), mode="area")
+            loss, content, style = self.screen._terms(held)
+            loss = loss + config.style_weight * self._style(self._features(canvas, self.style_layers))
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)
         return loss, float(content.detach()), float(style.detach())
+
+    def _terms(self, canvas: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(weighted content and style loss, content error, style error) of the gated canvas."""
+        feats = self._features(canvas, self.content_layers + self.style_layers)
+        content = sum(content_loss(feats[k], v) for k, v in self.content_targets.items()) / len(self.content_targets)
+        style = self._style(feats)
+        return self.config.content_weight * content + self.config.style_weight * style, content, style
+
+    def _style(self, feats: dict[str, torch.Tensor]) -> torch.Tensor:
+        if self.regions is not None:
+            return self.regions.style_loss(feats, self.region_targets, self.layer_weights, self.config.style_loss)
+        return sum(w * style_error(style_stats(feats[k]), self.style_targets[k], self.config.style_loss)
+                   for k, w in self.layer_weights.items())
 
 
 def _features(extractor: VGGFeatures, config: StyleConfig, device: torch.device, image: torch.Tensor,
@@ -279,6 +319,12 @@ def painting_stats(extractor: VGGFeatures, config: StyleConfig, device: torch.de
     key = (digest, long_side, computed, config.weights, config.pooling, str(device), config.precision)
     stats = targets.cached(key, compute)
     return {k: stats[k] for k in layers}
+
+
+def _enlarged(canvas: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """The canvas enlarged to ``size`` (width, height), as the next octave of a print starts from it."""
+    width, height = size
+    return F.interpolate(canvas.detach(), size=(height, width), mode="bicubic", align_corners=False).clamp_(0, 1)
 
 
 def _initial_canvas(previous: torch.Tensor | None, content: torch.Tensor, config: StyleConfig,

@@ -28,6 +28,16 @@ settle the deep layers from there. Six pairs at 30 s on 2 CPU cores (bench/bench
 interleaved: worse-of-two ratio mean 1.49 -> 1.43, nearer on all six, in style and content alike. On
 a CPU only: on a GPU a step's cost is mostly Python's, whatever its layers, and the pass is unmeasured.
 
+A size above the device's screen size (``AUTO_SIZES``: 1024 px on a GPU, 512 px elsewhere) is a
+print: the screen painting is made first, as a run at the screen size would make it, then each
+octave above it (``print_sizes``) enlarges the picture and adds brushwork at its own resolution
+(``Stage.print_pass``), after Gatys et al. 2017's coarse-to-fine high resolution. Brought down to the
+screen size, the canvas keeps optimising the screen painting's objective (all its style layers, the
+photo's content), so the composition, the stroke scale and the look are the screen painting's; at
+the octave's own size only the shallow style layers are matched, with the painting at its own pixels
+at most (it holds no finer brushwork; enlarged further, it holds none). Each octave gets as much time
+(or as many steps) as the screen painting.
+
 The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
 and style targets) about one step more (none for the full steps after a brushwork pass: their
@@ -83,6 +93,7 @@ class Stage:
     content_layers: tuple[str, ...] = ()  # the content layers kept at this scale; empty: the config's
     work: float = 1.0  # a step's cost against a full pass to relu5_1 at the same size
     brushwork: bool = False  # the finest scale's opening pass on the shallow layers (by time)
+    print_pass: bool = False  # an octave above the screen size: content = the enlarged painting (module doc)
 
 
 # Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
@@ -128,6 +139,53 @@ def _pass_work() -> dict[str, float]:
 
 
 PASS_WORK = _pass_work()  # relu3_1 0.31, relu4_1 0.67, relu4_2 0.77, relu5_1 1
+
+
+def _activations() -> dict[str, float]:
+    """Values held per input pixel by the network's outputs up to each layer (each conv, ReLU and
+    pooling output: its channels, a quarter fewer positions per pooling before it)."""
+    total, pools, channels, held = 0.0, 0, 3, {}
+    for name in LAYER_NAMES:
+        if name.startswith("conv"):
+            channels = BLOCK_CHANNELS[int(name[4]) - 1]
+        if name.startswith("pool"):
+            pools += 1
+        total += channels / 4 ** pools
+        held[name] = total
+    return held
+
+
+ACTIVATIONS = _activations()  # relu3_2 ~470 values a pixel, relu5_1 ~610
+# Device memory of a step, per pixel of the canvas: the share of the network's outputs that autograd
+# keeps for the backward pass (a conv's input is the ReLU output before it, kept once), and L-BFGS's
+# curvature pairs plus the canvas, its gradient and direction (fp32 RGB each). KEPT_SHARE is calibrated
+# on an H200: 20.6 GB peak for a full-network run at 4096×3072 px in fp32 (ENGINE_NOTES).
+KEPT_SHARE = 0.45
+LBFGS_VECTORS = 2 * 20 + 6  # optimize.HISTORY pairs, and the canvas, gradient, direction and copies
+MEMORY_FIXED = 2**30  # weights, the painting's pass, the allocator's slack, cuDNN's workspace
+MEMORY_MARGIN = 0.85  # of the free memory, planned for: other processes and fragmentation take the rest
+
+
+def memory_bytes(stages: list[Stage], config: StyleConfig, bf16: bool) -> int:
+    """Expected peak device memory of a run of these stages (the largest stage's step)."""
+    def step(size: tuple[int, int], layers: tuple[str, ...]) -> float:
+        deepest = max(layers or config.style_layers, key=LAYER_NAMES.index)
+        per_pixel = KEPT_SHARE * ACTIVATIONS[deepest] * (2 if bf16 else 4) + LBFGS_VECTORS * 3 * 4
+        return per_pixel * size[0] * size[1]
+
+    screen = [s for s in stages if not s.print_pass][-1]
+    full = step(screen.size, config.style_layers + config.content_layers)
+    return int(MEMORY_FIXED + max(step(s.size, s.style_layers) + full if s.print_pass
+                                  else step(s.size, s.style_layers + s.content_layers) for s in stages))
+
+
+def largest_fitting(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool], free_bytes: int,
+                    sides: tuple[int, ...]) -> int:
+    """The largest of ``sides`` whose run fits in MEMORY_MARGIN of ``free_bytes``; 0 if none does."""
+    fitting = [side for side in sides
+               if memory_bytes(plan(content_size, config.replace(size=side), device), config, device[1])
+               <= MEMORY_MARGIN * free_bytes]
+    return max(fitting, default=0)
 
 
 def _octaves(size: tuple[int, int], finest: tuple[int, int]) -> int:
@@ -176,19 +234,61 @@ def scale_sizes(content_size: tuple[int, int], size: int, config: StyleConfig) -
     return [image_io.fit_size(content_size, round(size / 2 ** (count - 1 - i))) for i in range(count)]
 
 
+def screen_size(device_type: str, config: StyleConfig = StyleConfig()) -> int:
+    """The size painted when none is asked for, and above which a size is a print (module doc)."""
+    return config.screen_size or AUTO_SIZES.get(device_type, 512)
+
+
+def print_sizes(size: int, screen: int) -> list[int]:
+    """The long sides of a print's octaves above the screen size, up to ``size`` (none at or below it)."""
+    sides = []
+    while size > screen:
+        screen = min(size, 2 * screen)
+        sides.append(screen)
+    return sides
+
+
 def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
-    """The stages of a run: by steps when ``config.steps`` > 0, else by ``config.seconds``."""
-    size = config.size or AUTO_SIZES.get(device[0], 512)
+    """The stages of a run: by steps when ``config.steps`` > 0, else by ``config.seconds``; a print
+    (a size above ``screen_size``) is the screen painting's stages, then one per octave above it."""
+    screen = screen_size(device[0], config)
+    size = config.size or screen
+    octaves = print_sizes(size, screen)
+    parts = len(octaves) + 1  # the screen painting and each octave above it get the same share
+    if octaves:
+        size = screen
     if config.steps:
-        return _by_steps(_stages(content_size, size, config), config.steps)
-    seconds = config.seconds or AUTO_SECONDS.get(device[0], 30.0)
+        steps = max(1, round(config.steps / parts))
+        stages = _by_steps(_stages(content_size, size, config), config.steps - steps * (parts - 1))
+        return stages + _print_stages(content_size, octaves, stages[-1].size, config, steps=steps)
+    seconds = (config.seconds or AUTO_SECONDS.get(device[0], 30.0)) / parts
     stages = _by_time(_stages(content_size, size, config), seconds, device)
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
         for smaller in (s for s in SMALLER if s < size):
             if stages[-1].steps >= MIN_FINEST_STEPS:
                 break
             stages = _by_time(_stages(content_size, smaller, config), seconds, device)
-    return _with_brushwork(stages, config, device)
+    stages = _with_brushwork(stages, config, device)
+    return stages + _print_stages(content_size, octaves, stages[-1].size, config, seconds=seconds, device=device)
+
+
+def _print_stages(content_size: tuple[int, int], sides: list[int], screen: tuple[int, int], config: StyleConfig,
+                  steps: int = 0, seconds: float = 0.0, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
+    """A print's octaves: the shallowest COARSE_MIN_LAYERS style layers at the octave's size, and the screen
+    painting's own objective (all its layers, the content at ``content_layers``) on the canvas brought
+    down to the screen size, a pass of a quarter of the pixels or fewer."""
+    layers = _shallowest(config.style_layers, min(COARSE_MIN_LAYERS, len(config.style_layers)))
+    weights = config.layer_weights()
+    if not sum(weights[name] for name in layers):
+        layers = config.style_layers
+    work = max(BRUSHWORK_WORK, max(PASS_WORK[name] for name in layers))
+    stages = []
+    for side in sides:
+        size = image_io.fit_size(content_size, side)
+        held = screen[0] * screen[1] / (size[0] * size[1])  # the screen painting's objective, on the canvas brought down
+        stages.append(Stage(size, steps, seconds, style_layers=layers, content_layers=config.content_layers,
+                            work=min(1.0, work) + held, print_pass=True))
+    return [_expected_steps(s, device) for s in stages] if seconds else stages
 
 
 def _with_brushwork(stages: list[Stage], config: StyleConfig, device: tuple[str, bool]) -> list[Stage]:
