@@ -1,11 +1,11 @@
 """Print sizes: does a print keep the screen painting's look, and does it hold brushwork at 100 %?
 
-    python bench/bench_print.py                  # a CPU: 1024 px prints from the 512 px screen painting (~12 min)
+    python bench/bench_print.py                  # a CPU: 1024 px prints from the 512 px screen painting (~15 min)
     python bench/bench_print.py --device cuda    # a GPU: 2048 and 4096 px prints from the 1024 px screen painting
 
-For each of the four paintings on the Tübingen photo: the screen painting (the default run at the
-device's screen size and time), then each print (planned by time: the screen painting's time once for
-it and once per octave above it, schedule.py), and for each print:
+For each of the four paintings on the Tübingen photo, each print (planned by time: the device's default
+time for its screen painting, and for each octave above it as much again, five times as much on a CPU:
+schedule.time_parts), against the screen painting it was made from (its last picture at the screen size):
 - ``look style`` / ``look content``: its distances brought down to the screen size
   (style_core.quality.distances at the screen size) over the screen painting's own; the print keeps
   the look where both stay within 1.10;
@@ -37,24 +37,30 @@ from PIL import Image  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.quality import brushwork_distance, distances  # noqa: E402
 from style_core.optimize import device_key  # noqa: E402
-from style_core.schedule import AUTO_SECONDS, memory_bytes, plan, print_sizes, screen_size  # noqa: E402
+from style_core.schedule import AUTO_SECONDS, memory_bytes, plan, screen_size, time_parts  # noqa: E402
 
 PRINTS = {"cpu": (1024,), "cuda": (2048, 4096)}
 CROP = 512  # side of the crops at 100 %
 
 
-def paint(photo: Image.Image, painting: Image.Image, config: StyleConfig) -> dict:
+def paint(photo: Image.Image, painting: Image.Image, config: StyleConfig, screen: int) -> dict:
+    """A run's picture, wall, steps and peak memory, and for a print the screen painting it was made from
+    (the last picture of its screen stages)."""
     device = resolve_device(config.device)
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
+    shown = None
     for progress in stylize(photo, painting, config):
+        if progress.image is not None and max(progress.size) == screen and not progress.done:
+            shown = progress.image
         if progress.done:
             wall = time.perf_counter() - start
             peak = (torch.cuda.max_memory_allocated() if device.type == "cuda"
                     else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-            return {"image": progress.image, "wall": wall, "steps": progress.step, "peak_gb": peak / 2**30}
+            return {"image": progress.image, "wall": wall, "steps": progress.step, "peak_gb": peak / 2**30,
+                    "screen": shown}
     raise RuntimeError("stylize() ended without a result")
 
 
@@ -96,27 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     looks, brushes = [], []
     for name in args.paintings:
         painting = load_image(presets.resolve(name))
-        shown = paint(photo, painting, base.replace(size=screen, seconds=seconds))
-        style0, content0 = distances(shown["image"], photo, painting, screen)
-        brush0 = brushwork_distance(shown["image"], painting)
-        print(f"{name:26} {screen:>5} {shown['wall']:>7.1f} {shown['steps']:>6} {shown['peak_gb']:>8.2f} "
-              f"{'1.000':>10} {'1.000':>12} {'1.00':>6} {'':>8}", flush=True)
         for size in args.sizes or PRINTS[device.type]:
-            parts = len(print_sizes(size, screen)) + 1
-            config = base.replace(size=size, seconds=seconds * parts)
-            printed = paint(photo, painting, config)
+            config = base.replace(size=size, seconds=seconds * time_parts(size, screen, device.type))
+            printed = paint(photo, painting, config, screen)
+            shown = printed["screen"]
+            style0, content0 = distances(shown, photo, painting, screen)
+            brush0 = brushwork_distance(shown, painting)
             key = device_key(device.type, config.precision)
-            planned = memory_bytes(plan(photo.size, config, key), config, key[1]) / 2**30
+            planned = (f"{memory_bytes(plan(photo.size, config, key), config, key[1]) / 2**30:>8.2f}"
+                       if device.type == "cuda" else f"{'-':>8}")  # the planner models GPU memory only
             style, content = distances(printed["image"], photo, painting, screen)
             brush = brushwork_distance(printed["image"], painting) / brush0
-            enlarged = brushwork_distance(shown["image"].resize(printed["image"].size, Image.Resampling.BICUBIC),
+            enlarged = brushwork_distance(shown.resize(printed["image"].size, Image.Resampling.BICUBIC),
                                           painting) / brush0
             looks.append(max(style / style0, content / content0))
             brushes.append(brush)
-            print(f"{'':26} {size:>5} {printed['wall']:>7.1f} {printed['steps']:>6} {printed['peak_gb']:>8.2f} "
-                  f"{style / style0:>10.3f} {content / content0:>12.3f} {brush:>6.2f} {enlarged:>8.2f} {planned:>8.2f}",
+            print(f"{name:26} {size:>5} {printed['wall']:>7.1f} {printed['steps']:>6} {printed['peak_gb']:>8.2f} "
+                  f"{style / style0:>10.3f} {content / content0:>12.3f} {brush:>6.2f} {enlarged:>8.2f} {planned}",
                   flush=True)
-            crop_pair(shown["image"], printed["image"], args.out / f"print-crop-{name}-{size}.png")
+            crop_pair(shown, printed["image"], args.out / f"print-crop-{name}-{size}.png")
     print(f"print_keeps_look_worst={max(looks):.3f} print_brushwork_worst={max(brushes):.2f} prints={len(looks)}")
     return 0
 

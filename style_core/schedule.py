@@ -35,8 +35,8 @@ octave above it (``print_sizes``) enlarges the picture and adds brushwork at its
 screen size, the canvas keeps optimising the screen painting's objective (all its style layers, the
 photo's content), so the composition, the stroke scale and the look are the screen painting's; at
 the octave's own size only the shallow style layers are matched, with the painting at its own pixels
-at most (it holds no finer brushwork; enlarged further, it holds none). Each octave gets as much time
-(or as many steps) as the screen painting.
+at most (it holds no finer brushwork; enlarged further, it holds none). Each octave gets as many steps
+as the screen painting, or as much time (five times as much on a CPU: ``PRINT_TIME``).
 
 The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
@@ -82,6 +82,12 @@ BRUSHWORK_SHARE = 0.2  # by time: share of the finest scale's seconds spent firs
 BRUSHWORK_WORK = 0.65
 MIN_BRUSHWORK_STEPS = 2  # fewer expected brushwork steps than this (a short run): the finest scale has none
 BRUSHWORK_DEVICES = ("cpu",)  # where the brushwork pass was measured to pay
+# A print's octave, by time: its seconds against the screen painting's. On 2 CPU cores a step at 1024 px
+# takes ~8 s (the shallow pass at 1024 px and the screen painting's at 512 px): with the screen painting's
+# 30 s the octave had 3 steps and its brushwork at 100 % was 6× the screen painting's; with 3× (~11 steps)
+# the look at 512 px drifted 18-25 % in style; with 5× (~19 steps) both are nearer than the screen
+# painting's own (bench/bench_print.py, Tübingen × The Starry Night). A GPU step at 2048 px is tens of ms.
+PRINT_TIME = {"cpu": 5.0}
 
 
 @dataclass(frozen=True)
@@ -108,11 +114,25 @@ _COSTS: dict[tuple[str, bool], tuple[float, float]] = {
 _COSTS_LOCK = threading.Lock()
 
 
-def step_seconds(size: tuple[int, int], device: tuple[str, bool], work: float = 1.0) -> float:
+# The cost model an automatic size is chosen with, once frozen (freeze_sizing): a server paints one size
+# for one time choice, and its load changes the steps, not the size.
+_SIZING: dict[tuple[str, bool], tuple[float, float]] | None = None
+
+
+def step_seconds(size: tuple[int, int], device: tuple[str, bool], work: float = 1.0,
+                 costs: dict | None = None) -> float:
     """Expected seconds of one step at ``size`` on this kind of device (type, bf16), for a pass
-    that does ``work`` of the network's work to relu5_1."""
-    a, b = _COSTS.get(device, (0.05, 20.0))
+    that does ``work`` of the network's work to relu5_1 (by ``costs``; default: the live model)."""
+    a, b = (costs or _COSTS).get(device, (0.05, 20.0))
     return a + b * work * size[0] * size[1] / 1e6
+
+
+def freeze_sizing() -> None:
+    """From now on, choose automatic sizes with the cost model as it is now (a server, once warm), while
+    the steps and the time left still follow the live one."""
+    global _SIZING
+    with _COSTS_LOCK:
+        _SIZING = dict(_COSTS)
 
 
 def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_step: float, work: float = 1.0) -> None:
@@ -248,28 +268,31 @@ def print_sizes(size: int, screen: int) -> list[int]:
     return sides
 
 
+def time_parts(size: int, screen: int, device_type: str) -> float:
+    """A run by time of long side ``size``: its time over its screen painting's (1 at or below the
+    screen size; a print adds PRINT_TIME of it per octave)."""
+    return 1.0 + PRINT_TIME.get(device_type, 1.0) * len(print_sizes(size, screen))
+
+
 def plan(content_size: tuple[int, int], config: StyleConfig, device: tuple[str, bool] = ("cpu", False)) -> list[Stage]:
     """The stages of a run: by steps when ``config.steps`` > 0, else by ``config.seconds``; a print
     (a size above ``screen_size``) is the screen painting's stages, then one per octave above it."""
     screen = screen_size(device[0], config)
     size = config.size or screen
     octaves = print_sizes(size, screen)
-    parts = len(octaves) + 1  # the screen painting and each octave above it get the same share
     if octaves:
         size = screen
-    if config.steps:
-        steps = max(1, round(config.steps / parts))
-        stages = _by_steps(_stages(content_size, size, config), config.steps - steps * (parts - 1))
+    if config.steps:  # the screen painting and each octave above it get the same steps
+        steps = max(1, round(config.steps / (len(octaves) + 1)))
+        stages = _by_steps(_stages(content_size, size, config), config.steps - steps * len(octaves))
         return stages + _print_stages(content_size, octaves, stages[-1].size, config, steps=steps)
-    seconds = (config.seconds or AUTO_SECONDS.get(device[0], 30.0)) / parts
-    stages = _by_time(_stages(content_size, size, config), seconds, device)
+    seconds = (config.seconds or AUTO_SECONDS.get(device[0], 30.0)) / time_parts(config.size, screen, device[0])
     if not config.size:  # an automatic size steps down until the finest scale gets enough steps
-        for smaller in (s for s in SMALLER if s < size):
-            if stages[-1].steps >= MIN_FINEST_STEPS:
-                break
-            stages = _by_time(_stages(content_size, smaller, config), seconds, device)
+        size = _automatic_size(content_size, size, config, seconds, device)
+    stages = _by_time(_stages(content_size, size, config), seconds, device)
     stages = _with_brushwork(stages, config, device)
-    return stages + _print_stages(content_size, octaves, stages[-1].size, config, seconds=seconds, device=device)
+    return stages + _print_stages(content_size, octaves, stages[-1].size, config,
+                                  seconds=PRINT_TIME.get(device[0], 1.0) * seconds, device=device)
 
 
 def _print_stages(content_size: tuple[int, int], sides: list[int], screen: tuple[int, int], config: StyleConfig,
@@ -289,6 +312,17 @@ def _print_stages(content_size: tuple[int, int], sides: list[int], screen: tuple
         stages.append(Stage(size, steps, seconds, style_layers=layers, content_layers=config.content_layers,
                             work=min(1.0, work) + held, print_pass=True))
     return [_expected_steps(s, device) for s in stages] if seconds else stages
+
+
+def _automatic_size(content_size: tuple[int, int], size: int, config: StyleConfig, seconds: float,
+                    device: tuple[str, bool]) -> int:
+    """``size``, or the first of SMALLER whose finest scale gets MIN_FINEST_STEPS steps in ``seconds``, by
+    the frozen cost model where there is one (freeze_sizing)."""
+    for side in [size] + [s for s in SMALLER if s < size]:
+        finest = _by_time(_stages(content_size, side, config), seconds, device, _SIZING)[-1]
+        if finest.steps >= MIN_FINEST_STEPS:
+            return side
+    return side
 
 
 def _with_brushwork(stages: list[Stage], config: StyleConfig, device: tuple[str, bool]) -> list[Stage]:
@@ -320,9 +354,10 @@ def setup_steps(stages: list[Stage], index: int) -> float:
     return 0.0 if index and stages[index - 1].size == stages[index].size else SETUP_STEPS
 
 
-def _expected_steps(stage: Stage, device: tuple[str, bool], setup: float = SETUP_STEPS) -> Stage:
+def _expected_steps(stage: Stage, device: tuple[str, bool], setup: float = SETUP_STEPS,
+                    costs: dict | None = None) -> Stage:
     """``stage`` with the steps expected to fit in its seconds after ``setup`` steps' worth of set-up."""
-    per_step = step_seconds(stage.size, device, stage.work)
+    per_step = step_seconds(stage.size, device, stage.work, costs)
     return dataclasses.replace(stage, steps=max(1, int(stage.seconds / per_step - setup)))
 
 
@@ -347,8 +382,8 @@ def _by_steps(stages: list[Stage], total: int) -> list[Stage]:
     return [dataclasses.replace(stage, steps=n) for stage, n in zip(stages, steps)]
 
 
-def _by_time(stages: list[Stage], seconds: float, device: tuple[str, bool]) -> list[Stage]:
-    return [_expected_steps(dataclasses.replace(stage, seconds=share * seconds), device)
+def _by_time(stages: list[Stage], seconds: float, device: tuple[str, bool], costs: dict | None = None) -> list[Stage]:
+    return [_expected_steps(dataclasses.replace(stage, seconds=share * seconds), device, costs=costs)
             for stage, share in zip(stages, TIME_SHARES[len(stages)])]
 
 

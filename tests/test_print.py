@@ -23,6 +23,9 @@ def test_a_print_is_the_screen_painting_then_one_octave_at_a_time():
     assert [s.size for s in screen] == [s.size for s in schedule.plan((1024, 768), StyleConfig(seconds=5), GPU)]
     assert [s.size for s in prints] == [(2048, 1536), (4096, 3072)]
     assert [s.seconds for s in prints] == pytest.approx([5, 5]) and sum(s.seconds for s in stages) == pytest.approx(15)
+    # on a CPU an octave takes five times the screen painting's time (its steps cost ~8 s at 1024 px)
+    cpu = schedule.plan((1024, 768), StyleConfig(size=1024, seconds=180), ("cpu", False))
+    assert [s.seconds for s in cpu if s.print_pass] == pytest.approx([150]) and schedule.time_parts(1024, 512, "cpu") == 6
     # at the octave's size the shallow style layers (brushwork); the content is held at the screen size
     assert all(s.style_layers == ("relu1_1", "relu2_1", "relu3_1") and s.content_layers == ("relu4_2",) for s in prints)
     # a step: the shallow pass at full size, and the screen painting's full pass on a quarter (a sixteenth) of it
