@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 
-from style_core import prepare_paintings, presets, warm_up
+from style_core import prepare_paintings, presets, schedule, warm_up
 from ui import CSS, NOT_SHARED, build_demo
 from ui.gpu import ZERO_GPU
 from ui.private_files import PrivateFiles
@@ -24,6 +24,8 @@ def main() -> None:
     if not ZERO_GPU:
         warm_up()
         prepare_paintings(presets.STYLE_IDS)
+    # One size for one time choice on this server, whatever its load at the moment (the steps follow it).
+    schedule.freeze_sizing()
     demo = build_demo()
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,

@@ -131,3 +131,16 @@ def test_a_run_by_time_ends_on_time_and_says_how_long_is_left():
     for record in records[2:-1]:  # the time left is the plan's remainder
         assert record.eta == pytest.approx(3.0 - record.elapsed, abs=0.3)
     assert final.step == final.total_steps and all(r.total_steps >= r.step for r in records)
+
+
+def test_a_server_paints_one_size_for_one_time_whatever_its_load(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))
+    monkeypatch.setattr(schedule, "_SIZING", None)
+    schedule.freeze_sizing()  # as app.py does once warm
+    calm = plan((1024, 768), StyleConfig(seconds=10), CPU)
+    a, b = SHIPPED_COSTS[CPU]
+    schedule._COSTS[CPU] = (a, 2.5 * b)  # a loaded moment: the runs since measured steps 2.5 times dearer
+    loaded = plan((1024, 768), StyleConfig(seconds=10), CPU)
+    assert loaded[-1].size == calm[-1].size and loaded[-1].steps < calm[-1].steps  # fewer steps, the same size
+    monkeypatch.setattr(schedule, "_SIZING", None)  # not frozen (a CLI run): the size follows the load
+    assert max(plan((1024, 768), StyleConfig(seconds=10), CPU)[-1].size) < max(calm[-1].size)
