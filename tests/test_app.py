@@ -83,7 +83,7 @@ def test_uploaded_style_image_is_used(client, tmp_path):
 def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tmp_path):
     bad = tmp_path / "holiday.jpg"
     bad.write_text("this is not a picture")
-    with pytest.raises(AppError, match="photo: not an image"):
+    with pytest.raises(ValidationError, match="photo: not an image"):  # refused before it is queued
         client.predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
     with pytest.raises(AppError, match="unknown preset 'starry-nite'; did you mean 'starry-night'"):
         client.predict(handle_file(TUBINGEN), "starry-nite", None, 64, 2, api_name="/stylize")
@@ -168,5 +168,39 @@ def test_paint_by_region_through_the_api(client, tmp_path):
                                    second_painting="the-scream", regions=handle_file(str(path)), size=96, steps=8,
                                    api_name="/stylize_regions")
     assert status.startswith("Done") and max(Image.open(image).size) == 96
-    with pytest.raises((AppError, ValidationError), match="Brush a region first"):
+    with pytest.raises((AppError, ValidationError), match="regions: nothing is brushed"):
         client.predict(content=handle_file(TUBINGEN), size=64, steps=2, api_name="/stylize_regions")
+
+
+def test_the_api_explains_itself(client):
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for endpoint in ("/stylize", "/stylize_regions"):
+        for parameter in api[endpoint]["parameters"]:
+            text = parameter["python_type"]["description"]
+            assert text and "input value that is provided" not in text, (endpoint, parameter["parameter_name"])
+        # outputs named in words (the client calls them painting and status), never value_<id>
+        assert [r["label"] for r in api[endpoint]["returns"]] == ["Painting", "Status"]
+    types = {p["parameter_name"]: p["python_type"]["type"] for p in api["/stylize"]["parameters"]}
+    assert types["seconds"] == "float" and types["size"] == "int"  # any time the server allows, not the page's three
+    image, status = client.predict(content=handle_file(TUBINGEN), size=64, seconds=1.5, api_name="/stylize")
+    assert status.startswith("Done")
+
+
+REFUSALS = [  # (keyword arguments, the parameter the refusal must name)
+    (dict(size=5000), "size"),
+    (dict(steps=-3), "steps"),
+    (dict(style_strength=-1), "style_strength"),
+    (dict(style_scale=9), "style_scale"),
+    (dict(second_style="the-scream", blend=2), "blend"),
+    (dict(seconds=100_000), "seconds"),
+    (dict(seed="abc"), "seed"),
+]
+
+
+@pytest.mark.parametrize("kwargs, parameter", REFUSALS, ids=[p for _, p in REFUSALS])
+def test_each_refusal_names_its_parameter(client, kwargs, parameter):
+    with pytest.raises(ValidationError) as refused:
+        client.predict(content=handle_file(TUBINGEN), api_name="/stylize", **{"steps": 2, "size": 64, **kwargs})
+    message = str(refused.value)  # gradio_client's: "1 parameter(s) failed validation:\n- <name>: <reason>"
+    assert message.startswith("1 parameter(s)") and f"\n- {parameter}: " in message, message
+    assert f"{parameter}: {parameter}" not in message and "style_weight" not in message  # the caller's words

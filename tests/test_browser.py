@@ -112,7 +112,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         assert abs(10 - (ended - pressed)) <= 0.3 * (ended - pressed) + 2, ended - pressed
         page.locator("#results").wait_for()
         width_px, height_px = (int(v) for v in re.search(r"(\d+)×(\d+) px", _status(page)).groups())
-        assert page.locator("#download").inner_text() == f"Download PNG · {width_px}×{height_px} px"
+        assert re.fullmatch(rf"Download PNG · {width_px}×{height_px} px · \d+ kB", page.locator("#download").inner_text())
         assert page.locator("#stop").is_hidden() and page.locator("#run").inner_text() == "Paint"
         _shot(page, f"{screen}-3-done")
 
@@ -247,3 +247,93 @@ def test_paint_by_region_with_two_brushed_strokes(browser, tmp_path):
         settings = json.loads(Image.open(saved.value.path()).text["deepstyle"])
         assert settings["regions"] == {"blue": "starry-night", "orange": "the-scream"}  # which painting went where
         _shot(page, "regions-two-strokes")
+
+
+def _bad_photos(tmp_path) -> dict[str, Path]:
+    """What visitors upload by mistake: text named .jpg, a truncated JPEG, a huge PNG, a 1×1 image."""
+    files = {"text.jpg": b"just some text\n" * 10}
+    buffer = __import__("io").BytesIO()
+    photo(400, 300).save(buffer, format="JPEG")
+    files["truncated.jpg"] = buffer.getvalue()[:2000]
+    for name, size in (("huge.png", (12000, 9000)), ("dot.png", (1, 1))):
+        buffer = __import__("io").BytesIO()
+        Image.new("RGB", size, (90, 120, 200)).save(buffer, format="PNG")
+        files[name] = buffer.getvalue()
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+REASONS = {"text.jpg": "not an image", "truncated.jpg": "truncated or corrupt", "huge.png": "too large",
+           "dot.png": "at least 16 px"}
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_a_refused_photo_is_said_beside_it_and_the_page_stays_ready(browser, tmp_path, screen):
+    with serve(tmp_path) as app:
+        width, height = SIZES[screen]
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(app.url)
+        page.locator("#run").wait_for()
+        for name, path in _bad_photos(tmp_path).items():
+            _upload(page, "content", path)
+            page.locator("#photo-problem").filter(has_text=REASONS[name]).wait_for(timeout=5_000)  # at once, beside it
+            assert _in_view(page, "#photo-problem") or screen == "phone"
+            _shot(page, f"{screen}-refused-{name}")
+            page.locator("#run").click()
+            pressed = time.monotonic()
+            page.locator(".toast-body").filter(has_text=REASONS[name]).first.wait_for(timeout=5_000)
+            # Paint is ready again within a second: never "Painting…" with a red Stop for good
+            page.wait_for_function("document.querySelector('#run').innerText.trim() === 'Paint'", timeout=1_000)
+            assert time.monotonic() - pressed < 1.5 and page.locator("#stop").is_hidden()
+            assert page.locator("#status .error:visible").count() == 0  # no "Error" label over the status
+            page.locator("#content button[aria-label='Remove Image']").click()
+            page.wait_for_function("!document.querySelector('#photo-problem').innerText.includes('Not a photo')",
+                                   timeout=5_000)
+        # and a good photo paints
+        _upload(page, "content", TUBINGEN)
+        page.get_by_text("More options").click()
+        _set_number(page, "steps", 3)
+        _set_number(page, "size", 96)
+        page.locator("#run").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
+    log = next(tmp_path.glob("app-*.log")).read_text()
+    assert "Traceback" not in log, log[-3000:]  # a refused upload is a line at most, never a stack trace
+
+
+def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser, tmp_path):
+    with serve(tmp_path) as app:
+        owner = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        owner.goto(app.url)
+        owner.locator("#examples img").first.click()
+        owner.locator("#gallery img[alt^='The Scream']").click()
+        owner.wait_for_function("document.querySelector('#chosen').innerText.includes('The Scream')")
+        owner.get_by_text("More options").click()
+        _set_number(owner, "size", 96)
+        _set_number(owner, "steps", 6)
+        owner.locator("#run").click()
+        owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
+        with owner.expect_response(lambda r: "/gradio_api/deep_link" in r.url) as answer:
+            owner.locator(".share-link").first.click()
+        link = f"{app.url}?deep_link={answer.value.json()}"
+
+        width, height = SIZES["phone"]
+        stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        stranger.goto(link)
+        stranger.locator("#out img").wait_for()
+        stranger.wait_for_timeout(1500)
+        assert _in_view(stranger, "#out img"), "the shared painting is below the fold"  # what they came to see
+        _shot(stranger, "phone-shared-link")
+        assert "The Scream" in stranger.locator("#chosen").inner_text()
+        stranger.screenshot(path=str(ARTIFACTS / "phone-shared-link-full.png"), full_page=True)
+        outlined = stranger.locator("#gallery .thumbnail-item.selected img")
+        classes = stranger.evaluate("[...document.querySelectorAll('#gallery button')].map(e => e.className)")
+        assert outlined.count() == 1 and outlined.first.get_attribute("alt").startswith("The Scream"), classes
+        stranger.locator("#run").click()
+        stranger.wait_for_function("document.querySelector('#status textarea').value.includes('step')", timeout=60_000)
+        assert stranger.locator("#stop").inner_text().strip() == "Stop"  # never "Run" while painting
+        _shot(stranger, "phone-shared-link-painting")
+        stranger.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')",
+                                   timeout=120_000)

@@ -23,7 +23,10 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from style_core import Progress, StyleConfig, estimate_seconds, load_image, resolve_device, stylize
+from style_core import Progress, StyleConfig, estimate_seconds, load_image, resolve_device, schedule, stylize
+from style_core.config import MAX_SIZE
+from style_core.devices import free_memory
+from style_core.optimize import device_key
 
 try:  # Hugging Face ZeroGPU; without the package (a laptop, a plain server) nothing is wrapped
     import spaces
@@ -36,10 +39,33 @@ ZERO_GPU = spaces is not None and os.environ.get("SPACES_ZERO_GPU", "").lower() 
 WORKER_DEVICE = os.environ.get("DEEPSTYLE_ZEROGPU_DEVICE", "cuda")
 DEVICE_TYPE = WORKER_DEVICE if ZERO_GPU else resolve_device("auto").type
 
+# ZeroGPU's card, as the spaces package describes it (GRADIO_NOTES): a slice of an H200 with 74.6 GB.
+ZEROGPU_MEMORY = int(74.6e9)
+
+
+def largest_size(device_type: str, free_bytes: int | None) -> int:
+    """The largest long side this server offers: what its device's free memory holds for a square photo
+    (the most pixels for a side; schedule.largest_fitting), or MAX_SIZE where memory is not planned."""
+    if free_bytes is None:
+        return MAX_SIZE
+    key = device_key(device_type, StyleConfig().precision)
+    return schedule.largest_fitting((1, 1), StyleConfig(), key, free_bytes, tuple(range(MAX_SIZE, 63, -64)))
+
+
+def _free_bytes() -> int | None:
+    if ZERO_GPU:
+        return ZEROGPU_MEMORY
+    return free_memory(torch.device(DEVICE_TYPE))
+
+
+LARGEST = largest_size(DEVICE_TYPE, _free_bytes())
+
 GPU_START_S = 10  # the worker's own start: fork, CUDA context, weights onto the GPU
 GPU_COLD_S = 5  # a fresh worker's first steps (kernels loaded and chosen), which the estimate leaves out
 GPU_MARGIN = 1.5  # on the engine's estimate of the run: another model of GPU, a busy host
 GPU_CAP_S = 60  # a visitor's daily ZeroGPU quota is a few minutes: never ask for more than one
+# The longest painting a ZeroGPU run holds within GPU_CAP_S (30 s: a poster at 5 s, a print at 15 s).
+LONGEST_S = (GPU_CAP_S - GPU_START_S - GPU_COLD_S) / GPU_MARGIN if ZERO_GPU else float("inf")
 
 
 @dataclass(frozen=True)

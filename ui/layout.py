@@ -15,16 +15,18 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from style_core import StyleConfig, estimate_seconds, plan_scales, presets
+from style_core import StyleConfig, estimate_seconds, load_image, plan_scales, presets
+from style_core.schedule import print_sizes, screen_size
 
 from . import gpu, painting, regions, settings
+from .components import NUMBER, Choice, ImageFile, Pick, Setting, Toggle, Whole, described
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
 NOT_SHARED = frozenset({"style_upload", "regions", "regions-map"})
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "docs" / "example-painting.jpg")
-EXAMPLE_LABEL = "Painting (an example: the paper's photo as The Starry Night)"
+EXAMPLE_NOTE = "Above: an example, the paper's photo as The Starry Night. Your painting appears there as it forms."
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -44,6 +46,22 @@ CSS = """
 #about {font-size: 0.85em}
 """ + regions.CSS
 
+# A shared link's page (?deep_link=...): the link restores the painting chosen (its line under the gallery)
+# but not the gallery's outline, so outline it (a click, as the visitor's own); and the visitor came to see
+# the painting, which on a phone sits under the choices: bring it into view.
+SHOW_SHARED = """(...args) => {
+  if (new URLSearchParams(location.search).has("deep_link")) {
+    setTimeout(() => {
+      const title = document.querySelector("#chosen strong")?.innerText;
+      const thumbs = [...document.querySelectorAll("#gallery .thumbnail-item")];
+      const chosen = thumbs.find((thumb) => title && thumb.querySelector("img")?.alt === title);
+      if (chosen && !chosen.classList.contains("selected")) chosen.click();
+      const canvas = document.getElementById("out");
+      if (canvas && canvas.getBoundingClientRect().top > window.innerHeight / 2) canvas.scrollIntoView({block: "start"});
+    }, 400);
+  }
+  return args;
+}"""
 # Pressing Paint on a phone: the canvas sits under the choices, so bring it into view.
 SHOW_CANVAS = """(...args) => {
   const canvas = document.getElementById("out");
@@ -55,40 +73,8 @@ SHOW_CANVAS = """(...args) => {
 }"""
 
 
-class ImageFile(gr.Image):
-    """An image input that hands the uploaded file's path to style_core undecoded.
-
-    gr.Image decodes uploads itself and reports a bad file as a bare "Error"; style_core.image_io
-    says what is wrong (empty, truncated, not an image, too large...). Same frontend as gr.Image.
-    """
-
-    def preprocess(self, payload):
-        return None if payload is None else payload.path
-
-    def get_block_name(self) -> str:
-        return "image"
-
-
-class Setting(gr.Slider):
-    """A slider whose value reaches the run's validator unchecked: an API caller out of range then
-    gets its one-line reason (painting.check_run), where gr.Slider answers a bare HTTP 400."""
-
-    def preprocess(self, payload: float | None) -> float | None:
-        return None if payload is None else gr.Number.round_to_precision(payload, self.precision)
-
-    def get_block_name(self) -> str:
-        return "slider"
-
-
-class Choice(gr.Radio):
-    """Radio buttons whose value reaches the run's validator unchecked, so that an API caller may
-    ask for any time (the validator says what is out of range); the page offers a few."""
-
-    def preprocess(self, payload):
-        return payload
-
-    def get_block_name(self) -> str:
-        return "radio"
+PAINTING_IDS = ", ".join(presets.STYLE_IDS)
+SCREEN = screen_size(gpu.DEVICE_TYPE)
 
 
 def build_demo() -> gr.Blocks:
@@ -107,23 +93,47 @@ def build_demo() -> gr.Blocks:
 
 
 def _choices() -> dict:
-    content = ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
-                        elem_id="content", height=210)
+    content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
+                                  elem_id="content", height=210),
+                        "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+    problem = gr.Markdown(elem_id="photo-problem")
     gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo", cache_examples=False,
                 elem_id="examples")
     picked = _style_picker()
     with gr.Row(equal_height=True, elem_id="go"):
-        seconds = Choice([(label, value) for value, label in painting.TIME_CHOICES], value=painting.DEFAULT_SECONDS,
-                         label="Time to paint", elem_id="time", scale=2, min_width=200)
+        seconds = described(
+            Choice([(label, value) for value, label in painting.TIME_CHOICES], value=painting.DEFAULT_SECONDS,
+                   label="Time to paint", elem_id="time", scale=2, min_width=200),
+            f"Seconds to paint the screen painting for, when steps is 0 (this server allows up to "
+            f"{settings.MAX_SECONDS:g} s in all); a print takes longer: see size.", NUMBER)
         with gr.Column(scale=1, min_width=120):
             run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
             # The same button for the "By region" tab, where it paints through /stylize_regions.
             run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
             stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False)
+    sizes = gr.Radio(size_choices(), value=0, label="Size", elem_id="sizes", visible=len(size_choices()) > 1)
     eta = gr.Markdown(elem_id="eta")
     controls = _settings()
-    return {"content": content, **picked, "seconds": seconds, "run": run, "run_regions": run_regions, "stop": stop,
-            "eta": eta, **controls}
+    return {"content": content, "problem": problem, **picked, "seconds": seconds, "run": run,
+            "run_regions": run_regions, "stop": stop, "sizes": sizes, "eta": eta, **controls}
+
+
+def size_choices(seconds: float | None = None) -> list[tuple[str, int]]:
+    """The sizes offered beside the time: the screen size, and the prints this server holds (a CPU:
+    1024 px; a GPU: 2048 and 4096 px, as its memory allows), each with its time when ``seconds`` is given."""
+    names = ("Screen", "Print", "Poster")
+    sides = [0] + [side for side in (2 * SCREEN, 4 * SCREEN) if side <= painting.MAX_SIZE]
+    choices = []
+    for name, side in zip(names, sides):
+        label = f"{name} · {side or SCREEN} px"
+        if seconds:
+            label += f" · {_duration(float(seconds) * painting.print_parts(side))}"
+        choices.append((label, side))
+    return choices
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min".replace(".0 min", " min")
 
 
 def _style_picker() -> dict:
@@ -136,21 +146,24 @@ def _style_picker() -> dict:
                                  object_fit="cover", buttons=[], elem_id="gallery")
             chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
         with gr.Tab("Your own", elem_id="tab-own") as own_tab:
-            style_image = ImageFile(label="Your own painting (used instead of the masterpiece)", type="filepath",
-                                    sources=["upload", "clipboard"], elem_id="style_upload", height=170)
+            style_image = described(
+                ImageFile(label="Your own painting (instead of a masterpiece)", type="filepath",
+                          sources=["upload", "clipboard"], elem_id="style_upload", height=170),
+                "Your own painting, an image file; used instead of style_preset. None: the preset.")
         with gr.Tab("By region", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
-    style_preset = gr.Dropdown([(presets.get(i).title, i) for i in ids], value=ids[0], label="Painting",
-                               elem_id="preset", visible="hidden", allow_custom_value=True)
+    style_preset = described(Pick([(presets.get(i).title, i) for i in ids], value=ids[0], label="Painting",
+                                  elem_id="preset", visible="hidden", allow_custom_value=True),
+                             f"The painting's id: one of {PAINTING_IDS}.")
 
     def pick(evt: gr.SelectData):
         return ids[evt.index], _painting_line(ids[evt.index])
 
     gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
     return {"style_preset": style_preset, "style_image": style_image, "tabs": (presets_tab, own_tab, regions_tab),
-            **by_region}
+            "gallery": gallery, **by_region}
 
 
 def _painting_line(preset_id: str) -> str:
@@ -160,39 +173,59 @@ def _painting_line(preset_id: str) -> str:
 
 def _settings() -> dict:
     choices = [(presets.get(i).title, i) for i in presets.STYLE_IDS]
+    ranges = painting.RANGES
     with gr.Accordion("More options", open=False, elem_id="settings"):
-        strength = Setting(1, 100, value=DEFAULTS.style_weight, step=1, label="Style strength", elem_id="strength")
-        preserve = gr.Checkbox(value=False, label="Keep the photo's colours", elem_id="preserve")
-        scale = Setting(0.25, 2.0, value=DEFAULTS.style_scale, step=0.05, label="Brush size", elem_id="style_scale")
+        strength = described(Setting(*ranges["style_strength"], value=DEFAULTS.style_weight, step=1,
+                                     label="Style strength", elem_id="strength"),
+                             f"How strongly the painting's style is applied, {_span('style_strength')} "
+                             f"(default {DEFAULTS.style_weight:g}).")
+        preserve = described(Toggle(value=False, label="Keep the photo's colours", elem_id="preserve"),
+                             "True: the painting's strokes in the photo's own colours.")
+        scale = described(Setting(*ranges["style_scale"], value=DEFAULTS.style_scale, step=0.05, label="Brush size",
+                                  elem_id="style_scale"),
+                          f"Brush size: the painting's scale against the picture, {_span('style_scale')} (default 1).")
         with gr.Row():
-            size = Setting(64, painting.MAX_SIZE, value=DEFAULTS.size, step=16, precision=0,
-                             label="Size (long side, px)", elem_id="size")
-            steps = Setting(1, 1000, value=DEFAULTS.steps, step=1, precision=0, label="Steps", elem_id="steps")
-        seed = gr.Number(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)",
-                         elem_id="seed")
+            size = described(Setting(0, painting.MAX_SIZE, value=DEFAULTS.size, step=16, precision=0,
+                                     label="Size (long side, px; 0: the screen size)", elem_id="size"),
+                             f"Long side of the picture, px: 0 for the screen size ({SCREEN} px here); larger is a "
+                             f"print, up to {painting.MAX_SIZE} px on this server, and takes longer.")
+            steps = described(Setting(*ranges["steps"], value=DEFAULTS.steps, step=1, precision=0,
+                                      label="Steps (0: as many as fit in the time)", elem_id="steps"),
+                              f"Optimiser steps, {_span('steps')}; 0 paints for the time in seconds instead. The "
+                              "same steps and seed repeat a picture.")
+        seed = described(Whole(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)",
+                               elem_id="seed"), "The run's seed: the same steps and seed give the same picture.")
         with gr.Row():
-            second = gr.Dropdown([("None", "")] + choices, value="", label="Blend in a second painting",
-                                 elem_id="second")
-            blend = Setting(0, 1, value=0.5, step=0.05, label="Its share", elem_id="blend")
+            second = described(Pick([("None", "")] + choices, value="", label="Blend in a second painting",
+                                    elem_id="second"), f"A second painting's id to blend in ({PAINTING_IDS}), "
+                                                       "or empty for none.")
+            blend = described(Setting(*ranges["blend"], value=0.5, step=0.05, label="Its share", elem_id="blend"),
+                              f"The second painting's share, {_span('blend')}.")
     return {"size": size, "steps": steps, "style_strength": strength, "preserve_color": preserve,
             "style_scale": scale, "seed": seed, "second_style": second, "blend": blend}
 
 
+def _span(parameter: str) -> str:
+    low, high = painting.RANGES[parameter]
+    return f"{low:g}–{high:g}"
+
+
 def _canvas() -> dict:
-    out = gr.Image(EXAMPLE, label=EXAMPLE_LABEL, type="pil", format="png", elem_id="out", interactive=False,
+    out = gr.Image(EXAMPLE, label="Painting", type="pil", format="png", elem_id="out", interactive=False,
                    height=480, buttons=["download", "share", "fullscreen"] if settings.ON_SPACES else ["download", "fullscreen"])
-    status = gr.Textbox(show_label=False, elem_id="status", interactive=False, lines=1,
-                        placeholder="The painting appears here as it forms.")
+    status = gr.Textbox(label="Status", show_label=False, elem_id="status", interactive=False, lines=1,
+                        placeholder=EXAMPLE_NOTE)
     with gr.Tabs(visible=False, elem_id="results") as results:
         with gr.Tab("Download", elem_id="tab-download"):
             with gr.Row():
                 download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
+                jpeg = gr.DownloadButton("Download JPEG", elem_id="download-jpeg", visible=False)
                 share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_classes=["share-link"])
         with gr.Tab("Before / after", elem_id="tab-compare"):
             compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
         with gr.Tab("Timelapse", elem_id="tab-timelapse"):
             timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420)
-    return {"out": out, "status": status, "results": results, "download": download, "share": share,
+    return {"out": out, "status": status, "results": results, "download": download, "jpeg": jpeg, "share": share,
             "compare": compare, "timelapse": timelapse}
 
 
@@ -218,10 +251,10 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     """The events: estimate, Paint → stream → results, Stop."""
     painting.RUNS.pending = lambda session: _queued_or_running(demo, session)
     record = gr.State()
-    c["content"].change(_show_photo, c["content"], v["out"], queue=False, show_progress="hidden",
-                        api_visibility="private")
-    c["content"].change(regions.photo_under_brush, c["content"], c["editor"], queue=False, show_progress="hidden",
-                        api_visibility="private")
+    c["content"].change(_photo_chosen, c["content"], [v["out"], c["problem"], c["editor"], v["results"]], queue=False,
+                        show_progress="hidden", api_visibility="private")
+    c["sizes"].input(lambda side: side, c["sizes"], c["size"], queue=False, show_progress="hidden",
+                      api_visibility="private")
     presets_tab, own_tab, regions_tab = c["tabs"]
     for tab, by_region in ((presets_tab, False), (own_tab, False), (regions_tab, True)):
         tab.select(lambda r=by_region: (gr.update(visible=not r), gr.update(visible=r)), None,
@@ -229,9 +262,11 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
                    js=regions.WATCH_BRUSH if by_region else None)
     timing = [c["content"], c["size"], c["steps"], c["seconds"]]
     for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
-        trigger(estimate, timing, c["eta"], queue=False, show_progress="hidden", api_visibility="private")
-    demo.load(estimate, timing, c["eta"], queue=False, api_visibility="private")
-    ended = [v["out"], v["download"], v["compare"], v["timelapse"], v["results"], v["status"]]
+        trigger(estimate, timing, [c["eta"], c["sizes"]], queue=False, show_progress="hidden", api_visibility="private")
+    demo.load(estimate, timing, [c["eta"], c["sizes"]], queue=False, api_visibility="private")
+    # A shared link's page: the painting chosen outlined in the gallery, and the painting in view on a phone.
+    demo.load(None, None, None, js=SHOW_SHARED)
+    ended = [v["out"], v["download"], v["jpeg"], v["compare"], v["timelapse"], v["results"], v["status"]]
     run = _paint_chain(c["run"], _start, [c["content"]], [], painting.paint, "stylize", painting.check_run,
                        [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
                                        "preserve_color", "style_scale", "seed", "second_style", "blend", "seconds")],
@@ -250,7 +285,8 @@ def _paint_chain(button, start, start_inputs, start_outputs, handler, api_name, 
     """Paint pressed → ``start`` (buttons, refusals) → the run's endpoint, streamed → the results."""
     # Queued (its own concurrency group, so it never waits for a painting): a queued event's
     # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
-    started = button.click(start, start_inputs, [button, c["stop"], v["results"], v["status"], record, *start_outputs],
+    # Not the status among its outputs: a refusal here (a bad photo, a second run) would mark it "Error".
+    started = button.click(start, start_inputs, [button, c["stop"], v["results"], record, *start_outputs],
                            show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
     # The status line says how far the run is in words; Gradio's own indicator stays small (it shows a
     # place in the queue while waiting) instead of covering the status with its bar and timer.
@@ -273,22 +309,29 @@ def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
 
 
 def _start(content, request: gr.Request):
-    """Paint pressed: refuse a second run, or turn the buttons into their running state."""
-    if content is None:
-        raise gr.Error(painting.NO_PHOTO, print_exception=False)
-    if painting.RUNS.busy(request.session_hash):
+    """Paint pressed: refuse a photo that cannot be painted or a second run (the buttons stay as they
+    are), or turn the buttons into their running state."""
+    refusal = (painting.NO_PHOTO if content is None else painting.photo_problem(content)
+               or (painting.ALREADY_PAINTING if painting.RUNS.busy(request.session_hash) else ""))
+    if refusal:
         # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
-        gr.Warning(painting.ALREADY_PAINTING)
-        raise gr.Error(painting.ALREADY_PAINTING, visible=False, print_exception=False)
-    return (gr.update(value="Painting…", variant="secondary"), gr.update(visible=True), gr.update(visible=False),
-            "Starting…", None)
+        gr.Warning(refusal)
+        raise gr.Error(refusal, visible=False, print_exception=False)
+    # Both buttons said in full: a shared link's page restores the owner's buttons as they were saved
+    return (gr.update(value="Painting…", variant="secondary"), gr.update(value="Stop", variant="stop", visible=True),
+            gr.update(visible=False), None)
 
 
-def _show_photo(content):
-    """Before a run the canvas shows the visitor's photo (the painting starts from it), else the example."""
+def _photo_chosen(content):
+    """A photo chosen (or removed): checked at once. A good one goes on the canvas (the painting starts
+    from it) and under the brush, the last run's results leave; a bad one is refused beside it."""
     if content is None:
-        return gr.update(value=EXAMPLE, label=EXAMPLE_LABEL)
-    return gr.update(value=content, label="Painting")
+        return EXAMPLE, "", None, gr.skip()
+    try:
+        photo = load_image(content, "photo")
+    except ValueError as exc:
+        return EXAMPLE, f"⚠️ Not a photo we can paint: {exc}", None, gr.skip()
+    return content, "", regions.photo_under_brush(photo), gr.update(visible=False)
 
 
 def _start_regions(content, editor, request: gr.Request):
@@ -310,26 +353,36 @@ def _ended(record):
     buttons = (gr.update(value="Paint", variant="primary"), gr.update(visible=False))
     results = painting.finish(record)
     if results is None:  # stopped before the first step, or failed: the status already says so
-        return gr.skip(), None, None, None, gr.update(visible=False), gr.skip(), *buttons
+        return gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), gr.skip(), *buttons
     width, height = results.size
-    download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px")
+    download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px · {_megabytes(results.png)}")
+    jpeg = (gr.update(value=str(results.jpeg), label=f"Download JPEG · {_megabytes(results.jpeg)}", visible=True)
+            if results.jpeg else gr.update(value=None, visible=False))
     # The canvas set once more, as a value: a share link saves the page as the session holds it, and
     # Gradio's session copy of a component streamed with skipped steps keeps no value.
-    return (gr.update(value=record.result), download, results.before_after,
+    return (gr.update(value=results.shown), download, jpeg, results.before_after,
             str(results.timelapse) if results.timelapse else None, gr.update(visible=True),
             painting.final_status(record), *buttons)
 
 
-def estimate(content, size, steps, seconds) -> str:
-    """A line with the expected time and size of a run with these settings on this server."""
+def _megabytes(path) -> str:
+    size = Path(path).stat().st_size
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def estimate(content, size, steps, seconds):
+    """A line with the expected time and size of a run with these settings on this server, and the
+    size choices with their times."""
+    sizes = gr.update(choices=size_choices(seconds if not steps else None))
     try:
-        # Only the header: this runs on every slider move, and the run itself validates the file.
+        # Only the header: this runs on every slider move, and the upload's own check says what is wrong.
         with Image.open(content) if content else contextlib.nullcontext() as photo:
             photo_size = photo.size if photo else (4, 3)
-        config = StyleConfig(size=int(size), steps=int(steps), seconds=float(seconds))
+        config = StyleConfig(size=int(size), steps=int(steps),
+                             seconds=float(seconds) * painting.print_parts(int(size)))
         took = estimate_seconds(photo_size, config, device_type=gpu.DEVICE_TYPE)
         width, height = plan_scales(photo_size, config, device_type=gpu.DEVICE_TYPE)[-1].size
     except (ValueError, OSError, TypeError):  # a bad file or setting: the run will say what is wrong
-        return ""
+        return "", sizes
     where = "a GPU" if gpu.DEVICE_TYPE == "cuda" else "this server's CPU"
-    return f"About {max(1, round(took))} s on {where}, {width}×{height} px."
+    return f"About {_duration(max(1, round(took)))} on {where}, {width}×{height} px.", sizes

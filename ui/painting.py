@@ -11,6 +11,7 @@ client) to one queued-or-running painting, so that nobody can fill the queue alo
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import tempfile
 import threading
@@ -25,12 +26,13 @@ from PIL import Image
 
 from style_core import StyleConfig, load_image, presets, save_png
 from style_core import regions as style_regions
+from style_core.schedule import screen_size, time_parts
 
 from . import gpu, settings
 
 DEFAULTS = StyleConfig()
 FIRST_PAINTING, SECOND_PAINTING = presets.STYLE_IDS[:2]
-MAX_SIZE = settings.max_size(gpu.DEVICE_TYPE)
+MAX_SIZE = min(settings.max_size(gpu.DEVICE_TYPE), gpu.LARGEST)
 # Painting by region: the colour of each painting's brush on the page, and in a regions map sent to the API.
 REGION_COLOURS = {"blue": (37, 99, 235), "orange": (234, 88, 12)}
 REGION_FEATHER = 0.015  # brushed regions fade out over 1.5 % of the picture's long side
@@ -39,6 +41,10 @@ TIMES = {"cuda": (((5, "5 s"), (15, "15 s"), (30, "30 s")), 5),
          "cpu": (((10, "10 s"), (30, "30 s"), (120, "2 min")), 30)}
 TIME_CHOICES, DEFAULT_SECONDS = TIMES.get(gpu.DEVICE_TYPE, TIMES["cpu"])
 PREVIEW_EVERY = 3  # steps between pictures sent to the page (each step still updates the status)
+# The largest picture sent to the page: a print's previews, canvas and before/after are brought down to it
+# (a 4096 px PNG a few steps apart would cost seconds to encode and send); its download is full size.
+SHOWN_SIDE = 1024
+JPEG_OVER = 20_000_000  # bytes: a PNG larger than this gets a JPEG beside it (a poster's PNG is 30-40 MB)
 TIMELAPSE_SIDE = 384
 MAX_FRAMES = 80  # timelapse frames kept per run (memory per session stays bounded)
 
@@ -95,24 +101,61 @@ class OneRunEach:
 
 
 NO_PHOTO = "Add a photo first (upload one or pick the example)."
-NO_REGIONS = "Brush a region first (blue for the first painting, orange for the second), or pick a quick region."
-ALREADY_PAINTING = "Your painting is still under way: wait for it, or press Stop before starting another."
+NO_REGIONS = ("regions: nothing is brushed: brush blue where the first painting goes and orange where the second "
+              "goes (through the API: an image with #2563eb and #ea580c areas).")
+ALREADY_PAINTING = "Your painting is still under way: wait for it, or stop it before starting another."
+# The range of each setting, as the page's sliders offer them and as an API caller is held to them.
+RANGES = {"steps": (0, 1000), "style_strength": (1, 100), "style_scale": (0.25, 2.0), "blend": (0.0, 1.0)}
+
+
+class SettingError(ValueError):
+    """A setting the server refuses; ``parameter`` is its name as the API calls it."""
+
+    def __init__(self, parameter: str, reason: str):
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter, self.reason = parameter, reason
+
+
+def _number(parameter: str, value, kind=float):
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise SettingError(parameter, f"must be a number, but got {value!r}") from None
+    low, high = RANGES.get(parameter, (number, number))
+    if not low <= number <= high:
+        raise SettingError(parameter, f"must be between {low:g} and {high:g}, but got {number:g}")
+    return number
 
 
 def make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, two_styles,
                 seconds) -> StyleConfig:
-    """The engine's settings from the page's controls (a ValueError for values out of range)."""
-    if int(size) > MAX_SIZE:
-        raise ValueError(f"Size {int(size)} px is over this server's limit of {MAX_SIZE} px.")
-    if not int(steps) and float(seconds) > settings.MAX_SECONDS:
-        raise ValueError(f"{float(seconds):g} s is over this server's limit of {settings.MAX_SECONDS:g} s per painting.")
+    """The engine's settings from the page's controls; a SettingError names the one out of range.
+
+    ``seconds`` is the screen painting's time: a print (a size above the screen size) takes it once
+    more per octave above it, five times more on a CPU (schedule.time_parts), as the page says."""
+    size, steps = _number("size", size, int), _number("steps", steps, int)
+    if not 0 <= size <= MAX_SIZE:
+        raise SettingError("size", f"{size} px is outside this server's 0 (the screen size) to {MAX_SIZE} px")
+    if size > gpu.LARGEST:
+        raise SettingError("size", f"{size} px does not fit in this server's GPU memory; the largest that fits is "
+                                   f"{gpu.LARGEST} px")
+    seconds = _number("seconds", seconds) * print_parts(size)
+    longest = min(settings.MAX_SECONDS, gpu.LONGEST_S)
+    if not (0 < seconds <= longest if not steps else 0 <= seconds <= 3600):  # by steps: unused, but sane
+        raise SettingError("seconds", f"{seconds:g} s is outside this server's limit of {longest:g} s per painting "
+                                      "(a print takes more: see the size's estimate)")
     return StyleConfig(
-        size=int(size), steps=int(steps), seconds=float(seconds), style_weight=float(style_strength),
-        style_scale=float(style_scale),
-        preserve_color="luminance" if preserve_color else "none", seed=int(seed or 0),
-        style_blend=(1.0 - float(blend), float(blend)) if two_styles else (),
+        size=size, steps=steps, seconds=seconds, style_weight=_number("style_strength", style_strength),
+        style_scale=_number("style_scale", style_scale),
+        preserve_color="luminance" if preserve_color else "none", seed=_number("seed", seed or 0, int),
+        style_blend=(1.0 - _number("blend", blend), _number("blend", blend)) if two_styles else (),
         max_seconds=settings.MAX_SECONDS, preview_every=PREVIEW_EVERY,
     )
+
+
+def print_parts(size: int) -> float:
+    """How many times the time asked for a run of ``size`` takes: once, and more for a print's octaves."""
+    return time_parts(size, screen_size(gpu.DEVICE_TYPE), gpu.DEVICE_TYPE)
 
 
 def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | None = None,
@@ -189,6 +232,7 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
     # Uploaded files are named by their server path: record only that one was used.
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
     record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
+    yield gr.skip(), "Starting…", record
     with contextlib.closing(gpu.painting(content, styles, config, masks)) as items:
         for item in items:
             if isinstance(item, gpu.Failure):
@@ -196,7 +240,7 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
             if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
                 return
             status = _observe(record, item)
-            yield (item.image if item.image is not None else gr.skip()), status, record
+            yield (shown(item.image) if item.image is not None else gr.skip()), status, record
 
 
 def _fail(message: str) -> Iterator[tuple]:
@@ -236,32 +280,69 @@ def _stage_words(scale: int, scales: int) -> str:
 
 def check_run(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
               second_style, blend, seconds, request: gr.Request = None) -> list[dict]:
-    """The run's validator, before Gradio queues it: the settings in range, and the visitor's one run
-    claimed. A refusal reaches an API caller as a ValidationError with its message, and the page
-    under the photo (one verdict per input; the message rides on the first)."""
+    """The run's validator, before Gradio queues it: the photo readable, the settings in range, and the
+    visitor's one run claimed. A refusal reaches an API caller as a ValidationError naming the parameter
+    at fault, and the page beside that input."""
+    names = ("content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color",
+             "style_scale", "seed", "second_style", "blend", "seconds")
+    return _verdicts(names, lambda: make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend,
+                                                bool(second_style), seconds), content, request)
+
+
+def _verdicts(names: tuple[str, ...], check: Callable[[], object], content, request: gr.Request | None) -> list[dict]:
+    """One verdict per input: the refused setting's own (SettingError.parameter), a bad photo's on the
+    photo, a second run of the same visitor's on the photo too; all valid claims the visitor's one run."""
+    at, message = "content", photo_problem(content) if content is not None else ""
     try:
-        make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, bool(second_style), seconds)
-    except (ValueError, TypeError) as exc:
+        if not message:
+            check()
+    except SettingError as exc:  # the verdict stands on the parameter: its name would be said twice
+        at, message = exc.parameter, exc.reason
+    except ValueError as exc:  # the engine's own check (StyleConfig), for what make_config let through
         message = str(exc)
-    else:
-        message = "" if request is None or RUNS.claim(request.session_hash) else ALREADY_PAINTING
-    return [gr.validate(not message, message)] + [gr.validate(True, "")] * 11
+    if not message and request is not None and not RUNS.claim(request.session_hash):
+        message = ALREADY_PAINTING
+    return [gr.validate(not (message and name == at), message if name == at else "") for name in names]
 
 
 def check_regions(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
                   style_scale, seed, seconds, request: gr.Request = None) -> list[dict]:
     """The validator of /stylize_regions: as check_run."""
-    verdicts = check_run(content, first_painting, None, size, steps, style_strength, preserve_color, style_scale,
-                         seed, "", 0.0, seconds, request)
-    return verdicts[:1] + [gr.validate(True, "")] * 10
+    names = ("content", "first_painting", "second_painting", "regions", "size", "steps", "style_strength",
+             "preserve_color", "style_scale", "seed", "seconds")
+    return _verdicts(names, lambda: make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0,
+                                                False, seconds), content, request)
+
+
+@functools.lru_cache(maxsize=256)
+def photo_problem(path: str) -> str:
+    """What is wrong with the photo at ``path`` as one line, or "": decoded once per file (an upload's
+    path names its content, and the page's Paint and the run's validator both ask)."""
+    try:
+        load_image(path, "photo")
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+def shown(image: Image.Image) -> Image.Image:
+    """The picture as the page shows it: at most SHOWN_SIDE px (a print's own size is its download's)."""
+    if max(image.size) <= SHOWN_SIDE:
+        return image
+    small = image.copy()
+    small.thumbnail((SHOWN_SIDE, SHOWN_SIDE), Image.Resampling.LANCZOS)
+    return small
 
 
 @dataclass(frozen=True)
 class Results:
-    """What a run leaves for the visitor: the PNG (settings inside), before/after, the timelapse."""
+    """What a run leaves for the visitor: the PNG (settings inside; a JPEG beside a very large one),
+    the picture as the page shows it, before/after, the timelapse."""
 
     png: Path
+    jpeg: Path | None
     size: tuple[int, int]
+    shown: Image.Image
     before_after: tuple[Image.Image, Image.Image]
     timelapse: Path | None
 
@@ -277,8 +358,13 @@ def finish(record: Record | None) -> Results | None:
     # The settings it was really made with: a stopped run's picture has the size and steps it reached.
     made = {**record.settings, "size": max(result.size), "steps_done": record.step, "finished": record.done}
     png = save_png(result, folder / f"deepstyle-{result.width}x{result.height}.png", {"deepstyle": json.dumps(made)})
-    before = load_image(record.content, "photo").resize(result.size, Image.Resampling.LANCZOS)
-    return Results(png, result.size, (before, result), _timelapse(record.frames, folder / "timelapse.gif"))
+    jpeg = None
+    if png.stat().st_size > JPEG_OVER:
+        jpeg = folder / png.with_suffix(".jpg").name
+        result.save(jpeg, format="JPEG", quality=92)
+    small = shown(result)
+    before = load_image(record.content, "photo").resize(small.size, Image.Resampling.LANCZOS)
+    return Results(png, jpeg, result.size, small, (before, small), _timelapse(record.frames, folder / "timelapse.gif"))
 
 
 def final_status(record: Record | None) -> str:

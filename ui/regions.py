@@ -10,9 +10,10 @@ from __future__ import annotations
 import gradio as gr
 from PIL import Image
 
-from style_core import load_image, presets
+from style_core import presets
 
 from . import painting
+from .components import Picture, Pick, described
 
 EDITOR_SIDE = 768  # the photo under the brush: enough to brush on, light to send back and forth
 BRUSH_ALPHA = 0.6
@@ -70,9 +71,13 @@ def build(ids: list[str]) -> dict:
     gr.Markdown("Brush **blue** where the first painting goes and **orange** where the second goes; "
                 "what you leave unpainted stays your photo.", elem_id="regions-help")
     with gr.Row():
-        first = gr.Dropdown(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first", min_width=120)
-        second = gr.Dropdown(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second",
-                             min_width=120)
+        ids_text = ", ".join(ids)
+        first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue",
+                                             elem_id="region-first", min_width=120),
+                                 f"The painting of the blue region: one of {ids_text}.")
+        second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange",
+                                              elem_id="region-second", min_width=120),
+                                  f"The painting of the orange region: one of {ids_text}.")
     editor = gr.ImageEditor(type="pil", image_mode="RGBA", sources=(), transforms=(), layers=False, format="png",
                             brush=gr.Brush(colors=[(_hex(blue), BRUSH_ALPHA), (_hex(orange), BRUSH_ALPHA)],
                                            color_mode="fixed", default_size=24),
@@ -80,19 +85,19 @@ def build(ids: list[str]) -> dict:
     with gr.Row():
         quick = [gr.Button(label, size="sm", elem_classes=["quick-region"], min_width=60) for label in QUICK]
     # The strokes as one image, as /stylize_regions takes them (hidden: the page fills it on Paint).
-    regions_map = gr.Image(type="filepath", format="png", image_mode="RGBA", visible="hidden", label="Regions",
-                           elem_id="regions-map")
+    regions_map = described(Picture(type="filepath", format="png", image_mode="RGBA", visible="hidden",
+                                    label="Regions", elem_id="regions-map"),
+                            "An image of the regions, any size: blue #2563eb where the first painting goes, orange "
+                            "#ea580c where the second goes; black or transparent stays the photo.")
     for button, kind in zip(quick, QUICK):
         button.click(lambda value, k=kind: quick_regions(value, k), editor, editor, queue=False,
                      api_visibility="private")
     return {"region_first": first, "region_second": second, "editor": editor, "regions_map": regions_map}
 
 
-def photo_under_brush(content: str | None):
-    """The editor's value for a newly chosen photo: the photo, no strokes yet."""
-    if content is None:
-        return None
-    photo = load_image(content, "photo")
+def photo_under_brush(photo: Image.Image):
+    """The editor's value for a newly chosen photo (checked: layout._photo_chosen): the photo, no strokes yet."""
+    photo = photo.copy()
     photo.thumbnail((EDITOR_SIDE, EDITOR_SIDE), Image.Resampling.LANCZOS)
     return {"background": photo, "layers": [], "composite": None}
 

@@ -1,4 +1,4 @@
-"""The server's settings, read once from the environment (README: "Running it on a Space or a server")."""
+"""The server's settings, read once from the environment (README: "Settings")."""
 
 from __future__ import annotations
 
@@ -13,5 +13,6 @@ ON_SPACES = bool(os.environ.get("SPACE_ID"))  # Hugging Face sets it in every Sp
 
 
 def max_size(device_type: str) -> int:
-    """Largest output side accepted: a CPU paints 1024 px slowly, a GPU 2048 px in seconds."""
-    return int(os.environ.get("DEEPSTYLE_MAX_SIZE", "2048" if device_type == "cuda" else "1024"))
+    """Largest output side accepted: on a CPU a 1024 px print, on a GPU a 4096 px poster (where its
+    memory holds one: ui/gpu.py's LARGEST)."""
+    return int(os.environ.get("DEEPSTYLE_MAX_SIZE", "4096" if device_type == "cuda" else "1024"))
