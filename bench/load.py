@@ -2,10 +2,16 @@
 
     python bench/load.py                 # starts `python app.py` itself, N=8
     python bench/load.py --url http://127.0.0.1:7860/ -n 8
+    python bench/load.py --soak 120      # 120 runs one after another, a bad upload beside each: memory
 
 Each client sends its own content image (a distinct synthetic photo); every result is checked
 against all inputs and must be closest to its own. Prints N, p50/p95 latency, throughput, errors
 and mismatches; exits 1 if any job errored or got another client's picture.
+
+``--soak N`` starts its own server and sends N small runs one after another (sizes 64-256 px, the four
+paintings in turn, a few by region), each beside a bad upload that must be refused, and prints the
+server's resident memory every 20 runs, and its growth over the second half (``soak_rss_growth_mb``):
+a server that leaks grows there, one that keeps its caches and heap levels off.
 """
 
 from __future__ import annotations
@@ -79,6 +85,53 @@ def run_load(url: str, n: int, size: int, steps: int, timeout: float, folder: Pa
     }
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def soak(url: str, pid: int, runs: int, folder: Path) -> int:
+    from gradio_client import Client, handle_file
+
+    paintings = ("starry-night", "the-scream", "composition-vii", "shipwreck-of-the-minotaur")
+    bad = folder / "holiday.jpg"
+    bad.write_text("not a picture")
+    regions = folder / "regions.png"
+    Image.new("RGB", (64, 48), (37, 99, 235)).save(regions)
+    client = Client(url, verbose=False)
+    samples, failures = [(0, _rss_mb(pid))], 0
+    print(f"soak: {runs} runs; server RSS at start {samples[0][1]:.0f} MB", flush=True)
+    for i in range(runs):
+        path = folder / f"photo-{i % 8}.png"
+        distinct_photo(i % 8, (160, 120)).save(path)
+        try:
+            client.predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
+            failures += 1  # a bad upload must be refused
+        except Exception:  # the refusal, as a caller gets it
+            pass
+        try:
+            if i % 10 == 9:
+                _image, status = client.predict(handle_file(str(path)), paintings[i % 4], paintings[(i + 1) % 4],
+                                                handle_file(str(regions)), 96, 4, api_name="/stylize_regions")
+            else:
+                _image, status = client.predict(handle_file(str(path)), paintings[i % 4], None,
+                                                (64, 128, 192, 256)[i % 4], 4, api_name="/stylize")
+            failures += not status.startswith("Done")
+        except Exception as exc:
+            failures += 1
+            print(f"  run {i}: {type(exc).__name__}: {exc}", flush=True)
+        if (i + 1) % 20 == 0 or i + 1 == runs:
+            samples.append((i + 1, _rss_mb(pid)))
+            print(f"  after {i + 1} runs: server RSS {samples[-1][1]:.0f} MB", flush=True)
+    half = [rss for done, rss in samples if done >= runs // 2]
+    print(f"soak_rss_start_mb={samples[0][1]:.0f} soak_rss_end_mb={samples[-1][1]:.0f} "
+          f"soak_rss_peak_mb={max(r for _, r in samples):.0f} soak_rss_growth_mb={half[-1] - half[0]:.0f} "
+          f"runs={runs} failures={failures}")
+    return 0 if failures == 0 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="N simultaneous jobs through the real DeepStyle server")
     parser.add_argument("-n", type=int, default=8)
@@ -86,7 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--soak", type=int, default=0, help="N runs one after another, with bad uploads: memory")
     args = parser.parse_args(argv)
+    if args.soak:
+        from appserver import serve
+
+        with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp)) as server:
+            return soak(server.url, server.pid, args.soak, Path(tmp))
     if args.url and not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
         parser.error("--url must be a loopback address")
     from appserver import serve

@@ -127,7 +127,10 @@ def size_choices(seconds: float | None = None) -> list[tuple[str, int]]:
     for name, side in zip(names, sides):
         label = f"{name} · {side or SCREEN} px"
         if seconds:
-            label += f" · {_duration(float(seconds) * painting.print_parts(side))}"
+            total = float(seconds) * painting.print_parts(side)
+            label += f" · {_duration(total)}"
+            if total > min(settings.MAX_SECONDS, gpu.LONGEST_S):
+                label += " (over this server's limit: choose a shorter time)"
         choices.append((label, side))
     return choices
 
