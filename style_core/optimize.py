@@ -17,9 +17,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import color, image_io, presets, regions, schedule, targets
+from . import color, devices, image_io, presets, regions, schedule, targets
 from .config import LAYER_NAMES, StyleConfig
-from . import devices
 from .devices import autocast, resolve_device, uses_bf16
 from .features import VGGFeatures, get_extractor
 from .losses import StyleStats, blend_stats, content_loss, style_error, style_stats, total_variation
@@ -202,7 +201,7 @@ class _SharedTargets:
         self.content: dict[tuple[int, int], tuple[str, ...]] = {}
         self.style: dict[tuple[int, int], tuple[str, ...]] = {}
         for stage in stages:
-            if not stage.print_pass:  # a print's octave keeps the enlarged painting, not the photo
+            if not stage.print_pass:  # a print's octave holds the photo through the screen painting's objective
                 self.content[stage.size] = _union(self.content.get(stage.size, ()),
                                                   stage.content_layers or config.content_layers)
             self.style[stage.size] = _union(self.style.get(stage.size, ()), stage.style_layers or config.style_layers)

@@ -17,11 +17,11 @@ import torch
 from PIL import Image
 
 from .config import CONTENT_LAYERS, STYLE_LAYERS
-
-BRUSHWORK_LAYERS = STYLE_LAYERS[:3]
 from .features import get_extractor
 from .image_io import fit_size, resize, to_tensor
 from .losses import content_loss, gram_matrix, style_loss
+
+BRUSHWORK_LAYERS = STYLE_LAYERS[:3]  # relu1_1–relu3_1
 
 
 def distances(image: Image.Image, photo: Image.Image, style: Image.Image, size: int) -> tuple[float, float]:

@@ -99,7 +99,7 @@ class Stage:
     content_layers: tuple[str, ...] = ()  # the content layers kept at this scale; empty: the config's
     work: float = 1.0  # a step's cost against a full pass to relu5_1 at the same size
     brushwork: bool = False  # the finest scale's opening pass on the shallow layers (by time)
-    print_pass: bool = False  # an octave above the screen size: content = the enlarged painting (module doc)
+    print_pass: bool = False  # an octave above the screen size: brushwork, the look held at the screen size
 
 
 # Seconds per step: (a, b) in a + b × megapixels, by (device type, bf16). Measured with
