@@ -16,7 +16,7 @@ import gradio as gr
 from PIL import Image
 
 from style_core import StyleConfig, estimate_seconds, load_image, plan_scales, presets
-from style_core.schedule import print_sizes, screen_size
+from style_core.schedule import screen_size
 
 from . import gpu, painting, regions, settings
 from .components import NUMBER, Choice, ImageFile, Pick, Setting, Toggle, Whole, described
