@@ -204,3 +204,20 @@ def test_each_refusal_names_its_parameter(client, kwargs, parameter):
     message = str(refused.value)  # gradio_client's: "1 parameter(s) failed validation:\n- <name>: <reason>"
     assert message.startswith("1 parameter(s)") and f"\n- {parameter}: " in message, message
     assert f"{parameter}: {parameter}" not in message and "style_weight" not in message  # the caller's words
+
+
+def test_the_page_offers_only_the_sizes_this_server_holds(monkeypatch):
+    from ui import gpu, layout, painting
+
+    gb = 2**30
+    # a GPU server: the largest side its free memory holds for a square photo (the most pixels for a side)
+    assert gpu.largest_size("cuda", 8 * gb) == 2304 and gpu.largest_size("cuda", 24 * gb) == 4096
+    assert gpu.largest_size("cpu", None) == 4096  # no memory planned off a GPU: DEEPSTYLE_MAX_SIZE decides
+    monkeypatch.setattr(layout, "SCREEN", 1024)
+    for free, offered in ((8, [0, 2048]), (24, [0, 2048, 4096]), (0.5, [0])):
+        monkeypatch.setattr(painting, "MAX_SIZE", max(1024, gpu.largest_size("cuda", int(free * gb))))
+        assert [side for _label, side in layout.size_choices()] == offered, free
+    assert [label for label, _ in layout.size_choices()] == ["Screen · 1024 px"]
+    # this CPU server: the screen size and a 1024 px print, each with its time (the print five times more)
+    monkeypatch.undo()
+    assert layout.size_choices(30) == [("Screen · 512 px · 30 s", 0), ("Print · 1024 px · 3 min", 1024)]
