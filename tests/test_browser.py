@@ -98,7 +98,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         page.locator("#run").click()
         pressed = time.monotonic()
         page.wait_for_timeout(3000)
-        said = _seconds_in(_status(page), r"about (\d+) s left")
+        said = _seconds_in(_status(page), r"step \d+ · about (\d+) s left")  # no step total that jumps about
         at_3s = time.monotonic()
         assert _in_view(page, "#out img"), "the canvas is off screen while painting"
         assert page.locator("#stop").is_visible() and "Painting" in page.locator("#run").inner_text()
@@ -337,3 +337,30 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         _shot(stranger, "phone-shared-link-painting")
         stranger.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')",
                                    timeout=120_000)
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_the_options_say_what_0_means_and_a_new_photo_clears_the_last_results(browser, tmp_path, screen):
+    with serve(tmp_path) as app:
+        width, height = SIZES[screen]
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(app.url)
+        page.get_by_role("tab", name="Your own").click()
+        label = page.locator("#style_upload [data-testid=block-label]").first
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), label.inner_text()  # not cut off
+        page.get_by_role("tab", name="Masterpiece").click()
+        page.get_by_text("More options").click()
+        assert "0: the screen size" in page.locator("#size").inner_text()
+        assert "0: as many as fit in the time" in page.locator("#steps").inner_text()
+        _shot(page, f"{screen}-more-options")
+        page.locator("#examples img").first.click()
+        _set_number(page, "size", 96)
+        _set_number(page, "steps", 4)
+        page.locator("#run").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
+        page.locator("#results").wait_for()
+        fresh = tmp_path / "fresh.png"
+        photo(160, 120, seed=7).save(fresh)
+        _upload(page, "content", fresh)
+        page.locator("#results").wait_for(state="hidden", timeout=3_000)  # the last photo's download is gone
+        assert page.locator("#download").is_hidden()

@@ -193,7 +193,7 @@ def _sleeping_steps(monkeypatch, seconds, model_seconds):
         return step
 
     monkeypatch.setattr(optimize, "_make_stepper", stepper)
-    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0: model_seconds(size))
+    monkeypatch.setattr(schedule, "step_seconds", lambda size, device, work=1.0, costs=None: model_seconds(size))
 
 
 def _timed(size: int, seconds: float, scales: int) -> StyleConfig:

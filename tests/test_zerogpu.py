@@ -62,7 +62,8 @@ def test_a_run_streams_from_the_worker_and_finishes(zerogpu):
     calls = [e for e in _events(log) if e["event"] == "call"]
     assert calls and gpu.GPU_START_S + gpu.GPU_COLD_S <= calls[-1]["duration"] <= gpu.GPU_CAP_S, calls
     ends = [e for e in _events(log) if e["event"] == "worker-end" and e["pid"] == calls[-1]["pid"]]
-    assert ends and ends[-1]["items"] == len(outputs)  # every record the worker pickled reached the client
+    # every record the worker pickled reached the client, after the server's own "Starting…"
+    assert outputs[0][1] == "Starting…" and ends and ends[-1]["items"] == len(outputs) - 1
 
 
 def test_a_bad_upload_gets_the_same_clear_message(zerogpu, tmp_path):

@@ -341,7 +341,7 @@ def _start_regions(content, editor, request: gr.Request):
     """Paint pressed in the "By region" tab: as _start, and the strokes as one image for the run."""
     strokes = regions.strokes(editor)
     if content is not None and strokes is None:
-        raise gr.Error(painting.NO_REGIONS, print_exception=False)
+        raise gr.Error(painting.NO_REGIONS.capitalize(), print_exception=False)
     return *_start(content, request), strokes
 
 

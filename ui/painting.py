@@ -101,8 +101,8 @@ class OneRunEach:
 
 
 NO_PHOTO = "Add a photo first (upload one or pick the example)."
-NO_REGIONS = ("regions: nothing is brushed: brush blue where the first painting goes and orange where the second "
-              "goes (through the API: an image with #2563eb and #ea580c areas).")
+NO_REGIONS = ("nothing is brushed: brush blue where the first painting goes and orange where the second goes "
+              "(through the API: an image with #2563eb and #ea580c areas).")
 ALREADY_PAINTING = "Your painting is still under way: wait for it, or stop it before starting another."
 # The range of each setting, as the page's sliders offer them and as an API caller is held to them.
 RANGES = {"steps": (0, 1000), "style_strength": (1, 100), "style_scale": (0.25, 2.0), "blend": (0.0, 1.0)}
@@ -218,13 +218,13 @@ def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Req
 def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], list, dict[str, str]]:
     """The paintings that have a region, their masks, and which went where (for the settings chunk)."""
     if regions is None:
-        raise ValueError(NO_REGIONS)
+        raise SettingError("regions", NO_REGIONS)
     colours = list(REGION_COLOURS)
     masks = style_regions.masks_from_colour_map(regions, [REGION_COLOURS[c] for c in colours], feather=REGION_FEATHER)
     chosen = [(c, p or d, m) for c, p, d, m in zip(colours, (first, second), (FIRST_PAINTING, SECOND_PAINTING), masks)
               if m.max() > 0]
     if not chosen:
-        raise ValueError(NO_REGIONS)
+        raise SettingError("regions", NO_REGIONS)
     return [p for _, p, _ in chosen], [m for _, _, m in chosen], {c: p for c, p, _ in chosen}
 
 
@@ -258,9 +258,10 @@ def _observe(record: Record, p) -> str:
     if p.done:
         return final_status(record)
     left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
-    of = "of about " if not record.settings["steps"] else "of "  # planned by time: the count is an estimate
-    return (f"{_stage_words(p.scale, p.scales)}… {round(100 * status_fraction(p))} % · "
-            f"step {p.step} {of}{p.total_steps} · {left}")
+    # Planned by time, the step count is an estimate that moves with each scale's speed (126, 78, 101 in
+    # one run): the share done and the time left are by the clock, so the count is left out there.
+    of = f" of {p.total_steps}" if record.settings["steps"] else ""
+    return f"{_stage_words(p.scale, p.scales)}… {round(100 * status_fraction(p))} % · step {p.step}{of} · {left}"
 
 
 def status_fraction(p) -> float:
@@ -310,8 +311,12 @@ def check_regions(content, first_painting, second_painting, regions, size, steps
     """The validator of /stylize_regions: as check_run."""
     names = ("content", "first_painting", "second_painting", "regions", "size", "steps", "style_strength",
              "preserve_color", "style_scale", "seed", "seconds")
-    return _verdicts(names, lambda: make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0,
-                                                False, seconds), content, request)
+    def check():
+        if regions is None:  # the API listing's own example sends none
+            raise SettingError("regions", NO_REGIONS)
+        make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
+
+    return _verdicts(names, check, content, request)
 
 
 @functools.lru_cache(maxsize=256)
