@@ -56,6 +56,14 @@ def _set_number(page, elem_id: str, value: int) -> None:
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 
 
+def _open(browser, app, screen: str):
+    """A new page on the app at one of SIZES."""
+    width, height = SIZES[screen]
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(app.url)
+    return page
+
+
 def _status(page) -> str:
     return page.locator("#status textarea").input_value()
 
@@ -80,9 +88,8 @@ def _seconds_in(text: str, pattern: str) -> float:
 @pytest.mark.parametrize("screen", SIZES)
 def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, screen):
     with serve(tmp_path) as app:  # a fresh server: this is its first run
+        page = _open(browser, app, screen)
         width, height = SIZES[screen]
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(app.url)
         page.locator("#run").wait_for()
         assert _in_view(page, "#run") and page.locator("#run").bounding_box()["y"] + 40 <= height  # first screen
         assert page.locator("#stop").is_hidden() and page.locator("#results").is_hidden()  # no empty boxes
@@ -120,9 +127,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
 @pytest.mark.parametrize("screen", SIZES)
 def test_stop_says_stopped_keeps_the_picture_and_its_real_size(browser, tmp_path, screen):
     with serve(tmp_path) as app:
-        width, height = SIZES[screen]
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(app.url)
+        page = _open(browser, app, screen)
         page.locator("#gallery img[alt^='Composition VII']").click()
         page.wait_for_function("document.querySelector('#chosen').innerText.includes('Composition VII')")
         _upload(page, "content", TUBINGEN)
@@ -273,9 +278,7 @@ REASONS = {"text.jpg": "not an image", "truncated.jpg": "truncated or corrupt", 
 @pytest.mark.parametrize("screen", SIZES)
 def test_a_refused_photo_is_said_beside_it_and_the_page_stays_ready(browser, tmp_path, screen):
     with serve(tmp_path) as app:
-        width, height = SIZES[screen]
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(app.url)
+        page = _open(browser, app, screen)
         page.locator("#run").wait_for()
         for name, path in _bad_photos(tmp_path).items():
             _upload(page, "content", path)
@@ -342,9 +345,7 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
 @pytest.mark.parametrize("screen", SIZES)
 def test_the_options_say_what_0_means_and_a_new_photo_clears_the_last_results(browser, tmp_path, screen):
     with serve(tmp_path) as app:
-        width, height = SIZES[screen]
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.goto(app.url)
+        page = _open(browser, app, screen)
         page.get_by_role("tab", name="Your own").click()
         label = page.locator("#style_upload [data-testid=block-label]").first
         assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), label.inner_text()  # not cut off

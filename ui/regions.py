@@ -72,12 +72,10 @@ def build(ids: list[str]) -> dict:
                 "what you leave unpainted stays your photo.", elem_id="regions-help")
     with gr.Row():
         ids_text = ", ".join(ids)
-        first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue",
-                                             elem_id="region-first", min_width=120),
-                                 f"The painting of the blue region: one of {ids_text}.")
-        second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange",
-                                              elem_id="region-second", min_width=120),
-                                  f"The painting of the orange region: one of {ids_text}.")
+        first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first",
+                               min_width=120), f"The painting of the blue region: one of {ids_text}.")
+        second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second",
+                                min_width=120), f"The painting of the orange region: one of {ids_text}.")
     editor = gr.ImageEditor(type="pil", image_mode="RGBA", sources=(), transforms=(), layers=False, format="png",
                             brush=gr.Brush(colors=[(_hex(blue), BRUSH_ALPHA), (_hex(orange), BRUSH_ALPHA)],
                                            color_mode="fixed", default_size=24),
