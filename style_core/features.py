@@ -30,6 +30,12 @@ WINOGRAD = os.environ.get("DEEPSTYLE_WINOGRAD", "1") != "0"
 # layer's direct convolution is faster (measured on 2 AVX2 cores: even at 32×24, for 256 and 512
 # channels alike; twice as fast at 16×12, 1.6× slower at 45×34).
 WINOGRAD_MIN_PIXELS = 1024
+# How a run pads the canvas's border in the first EDGE_CONVS convolutions (blocks 1-2). VGG's own zeros
+# show the network a grey frame, and the style loss paints one: coloured bands along the edges
+# (tests/test_optimize.py). Deeper layers keep zeros: replicated there too, the border's gradient piles
+# up at small sizes and a 96 px run or a region paints half as well (bench/README.md).
+EDGE = "replicate"
+EDGE_CONVS = 4
 
 VGG19_LAYERS: dict[str, int] = {name: index for index, name in enumerate(LAYER_NAMES)}  # relu4_2 -> 22
 
@@ -44,36 +50,46 @@ def layer_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
 
 
 class _Winograd(torch.autograd.Function):
-    """A 3×3, stride-1, padding-1 convolution by NNPACK, differentiated with respect to its input only
-    (the weights are frozen): that gradient is the convolution of the output's gradient with the
-    kernels flipped and their channels swapped, which NNPACK computes too."""
+    """A 3×3, stride-1 convolution by NNPACK (zero padding ``pad``, 0 or 1), differentiated with respect
+    to its input only (the weights are frozen): that gradient is the convolution of the output's
+    gradient, padded 2 − ``pad``, with the kernels flipped and their channels swapped, which NNPACK
+    computes too."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, adjoint: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, adjoint: torch.Tensor,
+                pad: int) -> torch.Tensor:
         ctx.save_for_backward(adjoint)
-        return torch._nnpack_spatial_convolution(x.contiguous(), weight, bias, [1, 1])
+        ctx.pad = pad
+        return torch._nnpack_spatial_convolution(x.contiguous(), weight, bias, [pad, pad])
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (adjoint,) = ctx.saved_tensors
-        return torch._nnpack_spatial_convolution(grad.contiguous(), adjoint, None, [1, 1]), None, None, None
+        back = 2 - ctx.pad
+        return torch._nnpack_spatial_convolution(grad.contiguous(), adjoint, None, [back, back]), None, None, None, None
 
 
 class WinogradConv(nn.Module):
-    """A frozen 3×3 convolution (padding 1) computed with Winograd transforms (NNPACK), float32 on a
-    CPU; on small inputs (WINOGRAD_MIN_PIXELS) and under autocast (bf16) the direct convolution."""
+    """A frozen 3×3 convolution that keeps its input's size, its border padded as ``edge`` says:
+    "zeros" (VGG's own) or "replicate" (the picture's own border, EDGE). With ``winograd`` it is
+    computed by Winograd transforms (NNPACK), float32 on a CPU, except on small inputs
+    (WINOGRAD_MIN_PIXELS) and under autocast (bf16), which take the direct convolution."""
 
-    def __init__(self, conv: nn.Conv2d):
+    def __init__(self, conv: nn.Conv2d, edge: str = "zeros", winograd: bool = True):
         super().__init__()
         self.register_buffer("weight", conv.weight.detach().contiguous())
         self.register_buffer("bias", conv.bias.detach().contiguous())
         self.register_buffer("adjoint", self.weight.flip(2, 3).transpose(0, 1).contiguous())
+        self.edge, self.winograd = edge, winograd
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if (x.shape[-1] * x.shape[-2] < WINOGRAD_MIN_PIXELS or x.device.type != "cpu" or x.dtype != torch.float32
-                or torch.is_autocast_enabled("cpu")):
-            return F.conv2d(x, self.weight, self.bias, padding=1)
-        return _Winograd.apply(x, self.weight, self.bias, self.adjoint)
+    def forward(self, x: torch.Tensor, edge: str | None = None) -> torch.Tensor:
+        pad, edge = 1, edge or self.edge
+        if edge != "zeros":
+            x, pad = F.pad(x, (1, 1, 1, 1), mode=edge), 0
+        if (not self.winograd or x.shape[-1] * x.shape[-2] < WINOGRAD_MIN_PIXELS or x.device.type != "cpu"
+                or x.dtype != torch.float32 or torch.is_autocast_enabled("cpu")):
+            return F.conv2d(x, self.weight, self.bias, padding=pad)
+        return _Winograd.apply(x, self.weight, self.bias, self.adjoint, pad)
 
 
 @functools.cache
@@ -102,7 +118,7 @@ class VGGFeatures(nn.Module):
     """Frozen VGG-19 trunk up to the deepest requested layer."""
 
     def __init__(self, convs: ConvParams, preprocess: Preprocess, depth: int, pooling: str = "max",
-                 winograd: bool = False):
+                 winograd: bool = False, edge: str = "zeros"):
         super().__init__()
         self.preprocess = preprocess
         modules: list[nn.Module] = []
@@ -113,7 +129,9 @@ class VGGFeatures(nn.Module):
                 conv = nn.Conv2d(weight.shape[1], weight.shape[0], 3, padding=1)
                 conv.weight.data.copy_(weight)
                 conv.bias.data.copy_(bias)
-                modules.append(WinogradConv(conv) if winograd else conv)
+                shallow = sum(isinstance(m, (nn.Conv2d, WinogradConv)) for m in modules) < EDGE_CONVS
+                own = edge if shallow else "zeros"
+                modules.append(WinogradConv(conv, own, winograd) if winograd or own != "zeros" else conv)
             elif name.startswith("relu"):
                 modules.append(nn.ReLU(inplace=False))
             else:
@@ -121,13 +139,14 @@ class VGGFeatures(nn.Module):
         self.layers = nn.Sequential(*modules)
         self.requires_grad_(False).eval()
 
-    def forward(self, rgb: torch.Tensor, names: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    def forward(self, rgb: torch.Tensor, names: tuple[str, ...], edge: str | None = None) -> dict[str, torch.Tensor]:
+        """``edge`` pads this pass's border otherwise than the extractor was built to (WinogradConv's)."""
         wanted = {VGG19_LAYERS[name]: name for name in names}
         last = max(wanted)
         out: dict[str, torch.Tensor] = {}
         x = self.preprocess(rgb)
         for index, module in enumerate(self.layers):
-            x = module(x)
+            x = module(x, edge) if isinstance(module, WinogradConv) else module(x)
             if index in wanted:
                 out[wanted[index]] = x
             if index == last:
@@ -141,18 +160,21 @@ _CACHE_LOCK = threading.Lock()
 
 def get_extractor(weights: str, device: torch.device, pooling: str, layers: tuple[str, ...],
                   exact: bool = False) -> VGGFeatures:
-    """The extractor for these settings, built once per process and reused (thread-safe). On a CPU
-    its convolutions are Winograd's where NNPACK works here, unless ``exact`` asks for the direct ones."""
+    """The extractor for these settings, built once per process and reused (thread-safe). A run's pads
+    the picture's border by replicating it (EDGE) and, on a CPU, convolves by Winograd where NNPACK
+    works here; ``exact`` asks for the network as trained instead: zero padding, direct convolutions
+    (the quality ruler's)."""
     depth = max(VGG19_LAYERS[name] for name in layers)
     winograd = device.type == "cpu" and not exact and winograd_available()
-    key = (weights, str(device), pooling, depth, winograd)
+    edge = "zeros" if exact else EDGE
+    key = (weights, str(device), pooling, depth, winograd, edge)
     with _CACHE_LOCK:
         if key not in _CACHE:
             convs, preprocess = load_weights(weights)
             needed = sum(1 for name, index in VGG19_LAYERS.items() if name.startswith("conv") and index <= depth)
             if len(convs) < needed:
                 raise WeightsError(f"weights {weights!r} hold {len(convs)} conv layers, but the layers used need {needed}")
-            model = VGGFeatures(convs, preprocess, depth, pooling, winograd).to(device)
+            model = VGGFeatures(convs, preprocess, depth, pooling, winograd, edge).to(device)
             if device.type == "cuda":
                 model = model.to(memory_format=torch.channels_last)
             _CACHE[key] = model

@@ -118,7 +118,8 @@ def _check_pixels(size: tuple[int, int], name: str) -> None:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """Any PIL mode as 8-bit RGB; transparency is composited on white."""
+    """Any PIL mode as 8-bit RGB; what is transparent is laid on a ground of the picture's own colours
+    (``_ground``), white where nothing is opaque."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         array = np.asarray(image, dtype=np.float64)
         peak = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
@@ -127,9 +128,26 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        if rgba.getextrema()[3][1] == 0:  # nothing opaque to take a colour from
+            return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+        return _ground(rgba) if rgba.getextrema()[3][0] < 255 else rgba.convert("RGB")
     return image.convert("RGB")
+
+
+def _ground(rgba: Image.Image) -> Image.Image:
+    """The picture over a ground that continues its opaque colours smoothly into what is transparent
+    (pull-push: an alpha-weighted pyramid, filled from the coarsest level down). White would be painted
+    as a pale patch with a seam along its edge; this ground is painted as the parts around it."""
+    t = torch.from_numpy(np.asarray(rgba, dtype=np.float32) / 255.0).permute(2, 0, 1).unsqueeze(0)
+    alpha = t[:, 3:]
+    levels = [(t[:, :3] * alpha, alpha)]
+    while min(levels[-1][1].shape[-2:]) > 1:
+        levels.append(tuple(torch.nn.functional.avg_pool2d(x, 2, ceil_mode=True) for x in levels[-1]))
+    colour = levels[-1][0] / levels[-1][1].clamp_min(1e-6)
+    for premultiplied, weight in reversed(levels[:-1]):  # a weight of 1 keeps its own colour, 0 the coarser one's
+        coarse = torch.nn.functional.interpolate(colour, size=weight.shape[-2:], mode="bilinear", align_corners=False)
+        colour = premultiplied + (1 - weight.clamp(0, 1)) * coarse
+    return Image.fromarray(colour[0].permute(1, 2, 0).mul(255).round().clamp(0, 255).byte().numpy(), "RGB")
 
 
 def _check_shape(size: tuple[int, int], name: str) -> None:

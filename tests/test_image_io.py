@@ -74,13 +74,31 @@ def test_cmyk_jpeg_becomes_rgb():
     assert image.mode == "RGB" and r > 200 and g < 60 and b < 60
 
 
-def test_palette_with_transparency_and_rgba_composite_on_white():
+def test_all_transparent_palette_and_rgba_images_are_white():
     palette = Image.new("P", (32, 32), 0)
     palette.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
     palette.info["transparency"] = 0
     assert tuple(np.asarray(load_image(png_bytes(palette, transparency=0)))[0, 0]) == (255, 255, 255)
     rgba = Image.new("RGBA", (32, 32), (0, 0, 255, 0))
     assert tuple(np.asarray(load_image(png_bytes(rgba)))[0, 0]) == (255, 255, 255)
+
+
+def test_a_transparent_hole_is_filled_with_the_colours_around_it_without_a_seam():
+    # A white fill would be painted as a pale patch with a seam along its edge (issue 26).
+    y, x = np.mgrid[0:96, 0:128]
+    pixels = np.stack([x * 2, y * 2, np.full_like(x, 80), np.full_like(x, 255)], axis=-1).astype(np.uint8)
+    pixels[30:70, 40:100, :3] = (0, 0, 0)  # what transparent pixels hide is not shown...
+    pixels[30:70, 40:100, 3] = 0
+    pixels[80:, :, 3] = 128  # ...and half-transparent ones keep half their own colour
+    rgb = np.asarray(load_image(png_bytes(Image.fromarray(pixels, "RGBA"))), dtype=float)
+    opaque = pixels[..., 3] == 255
+    assert np.array_equal(rgb[opaque], pixels[..., :3][opaque].astype(float))  # the opaque pixels untouched
+    hole = rgb[30:70, 40:100]
+    assert np.abs(hole[..., 2] - 80).max() <= 2  # the blue that surrounds it, not white or the hidden black
+    assert 60 < hole[..., 0].mean() < 160 and 50 < hole[..., 1].mean() < 110  # the red and green ramps, roughly
+    # no seam: across the hole's border the colour steps no more than it does one pixel further in
+    step = lambda a, b: np.abs(rgb[a] - rgb[b]).max()
+    assert step((29, 70), (30, 70)) < 24 and step((50, 39), (50, 40)) < 24, (step((29, 70), (30, 70)), step((50, 39), (50, 40)))
 
 
 def test_animated_gif_takes_first_frame():
