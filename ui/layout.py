@@ -43,6 +43,9 @@ CSS = """
 }
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
+/* Stop takes Paint's place while painting: nothing on the page moves when it comes or goes. */
+#buttons {position: relative; align-self: flex-end}
+#buttons #stop {position: absolute; inset: 0; z-index: 2}
 #about {font-size: 0.85em}
 """ + regions.CSS
 
@@ -93,12 +96,16 @@ def build_demo() -> gr.Blocks:
 
 
 def _choices() -> dict:
-    content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
-                                  elem_id="content", height=210),
-                        "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+    # The example beside the photo (below it on a phone), so that "By region" keeps Paint on a laptop's first screen.
+    with gr.Row(equal_height=False, elem_id="photo-row"):
+        with gr.Column(scale=4, min_width=230):
+            content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
+                                          elem_id="content", height=210),
+                                "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+        with gr.Column(scale=1, min_width=90):
+            gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo",
+                        cache_examples=False, elem_id="examples")
     problem = gr.Markdown(elem_id="photo-problem")
-    gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo", cache_examples=False,
-                elem_id="examples")
     picked = _style_picker()
     with gr.Row(equal_height=True, elem_id="go"):
         seconds = described(
@@ -106,11 +113,11 @@ def _choices() -> dict:
                    label="Time to paint", elem_id="time", scale=2, min_width=200),
             f"Seconds to paint the screen painting for, when steps is 0 (this server allows up to "
             f"{settings.MAX_SECONDS:g} s in all); a print takes longer: see size.", NUMBER)
-        with gr.Column(scale=1, min_width=120):
+        with gr.Column(scale=1, min_width=120, elem_id="buttons"):
             run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
             # The same button for the "By region" tab, where it paints through /stylize_regions.
             run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
-            stop = gr.Button("Stop", variant="stop", elem_id="stop", visible=False)
+            stop = gr.Button("Stop", variant="stop", elem_id="stop", size="lg", visible=False)
     sizes = gr.Radio(size_choices(), value=0, label="Size", elem_id="sizes", visible=len(size_choices()) > 1)
     eta = gr.Markdown(elem_id="eta")
     controls = _settings()

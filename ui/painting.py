@@ -11,12 +11,15 @@ client) to one queued-or-running painting, so that nobody can fill the queue alo
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
+import queue
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,6 +43,7 @@ REGION_FEATHER = 0.015  # brushed regions fade out over 1.5 % of the picture's l
 TIMES = {"cuda": (((5, "5 s"), (15, "15 s"), (30, "30 s")), 5),
          "cpu": (((10, "10 s"), (30, "30 s"), (120, "2 min")), 30)}
 TIME_CHOICES, DEFAULT_SECONDS = TIMES.get(gpu.DEVICE_TYPE, TIMES["cpu"])
+BEAT_S = 1.0  # the status's clock moves at least this often, however long a step or a scale's set-up takes
 PREVIEW_EVERY = 3  # steps between pictures sent to the page (each step still updates the status)
 # The largest picture sent to the page: a print's previews, canvas and before/after are brought down to it
 # (a 4096 px PNG a few steps apart would cost seconds to encode and send); its download is full size.
@@ -233,14 +237,70 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
     record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
     yield gr.skip(), "Starting…", record
-    with contextlib.closing(gpu.painting(content, styles, config, masks)) as items:
+    last, since = None, 0.0
+    with contextlib.closing(_beating(gpu.painting(content, styles, config, masks), BEAT_S)) as items:
         for item in items:
             if isinstance(item, gpu.Failure):
                 yield from _fail(item.message)
             if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
                 return
+            if item is None:  # no record for a while (a scale's set-up, a print's long step): the clock goes on
+                if last is not None:
+                    yield gr.skip(), _status(record, last, time.monotonic() - since), record
+                continue
+            last, since = item, time.monotonic()
             status = _observe(record, item)
             yield (shown(item.image) if item.image is not None else gr.skip()), status, record
+
+
+def _beating(source: Iterator, every: float) -> Iterator:
+    """``source``'s items, made in a thread of its own (with this context: ZeroGPU's request), and None
+    whenever ``every`` seconds pass without one. The thread keeps at most one item ahead; closing this
+    ends ``source`` after the item under way."""
+    items: queue.Queue = queue.Queue(maxsize=1)
+    stop, end = threading.Event(), object()
+
+    def offer(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pump():
+        try:
+            for item in source:
+                if not offer(item):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            offer(_Raised(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                source.close()
+            offer(end)
+
+    threading.Thread(target=contextvars.copy_context().run, args=(pump,), daemon=True, name="painting").start()
+    try:
+        while True:
+            try:
+                item = items.get(timeout=every)
+            except queue.Empty:
+                yield None
+                continue
+            if item is end:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+
+
+@dataclass
+class _Raised:
+    exc: BaseException
 
 
 def _fail(message: str) -> Iterator[tuple]:
@@ -255,8 +315,13 @@ def _observe(record: Record, p) -> str:
     if p.image is not None:
         _add_frame(record.frames, p.image)
         record.result = p.image
-    if p.done:
-        return final_status(record)
+    return final_status(record) if p.done else _status(record, p)
+
+
+def _status(record: Record, p, since: float = 0.0) -> str:
+    """How far the run is, ``since`` seconds after the Progress ``p``: by the clock where the time is known."""
+    if since and p.eta == p.eta:
+        p = dataclasses.replace(p, elapsed=p.elapsed + since, eta=max(p.eta - since, 0.0))
     left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
     # Planned by time, the step count is an estimate that moves with each scale's speed (126, 78, 101 in
     # one run): the share done and the time left are by the clock, so the count is left out there.

@@ -32,9 +32,11 @@ WATCH_BRUSH = """(...args) => {
     const canvas = root.querySelector('canvas');
     const photo = editor && editor.background_image;
     const laidOut = canvas && canvas.getBoundingClientRect().width > 0;
-    const hasPhoto = !!document.querySelector('#content img');
-    if (!(laidOut && photo)) {
-      root.dataset.wait = hasPhoto ? 'Loading your photo\u2026' : 'Choose a photo first';
+    const chosen = document.querySelector('#content img');
+    const refused = (document.querySelector('#photo-problem')?.innerText || '').trim();
+    if (!(laidOut && photo)) {  // a refused photo never arrives under the brush (its reason is beside it)
+      root.dataset.wait = refused ? 'Choose a photo that can be painted' : chosen ? 'Loading your photo\u2026'
+                                                                         : 'Choose a photo first';
       root.dataset.brush = '';
       root.photoSeen = null;
       return;
@@ -55,6 +57,8 @@ WATCH_BRUSH = """(...args) => {
 }"""
 CSS = """
 #regions {position: relative}
+#quick-regions {gap: 6px}
+#quick-regions button {flex: 1 1 45%}
 #regions[data-wait]::after {content: attr(data-wait); position: absolute; inset: 0; z-index: 50; display: flex;
   align-items: center; justify-content: center; background: var(--block-background-fill); font-size: var(--text-lg)}
 """
@@ -70,18 +74,22 @@ def build(ids: list[str]) -> dict:
     blue, orange = painting.REGION_COLOURS["blue"], painting.REGION_COLOURS["orange"]
     gr.Markdown("Brush **blue** where the first painting goes and **orange** where the second goes; "
                 "what you leave unpainted stays your photo.", elem_id="regions-help")
-    with gr.Row():
-        ids_text = ", ".join(ids)
-        first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first",
-                               min_width=120), f"The painting of the blue region: one of {ids_text}.")
-        second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second",
-                                min_width=120), f"The painting of the orange region: one of {ids_text}.")
-    editor = gr.ImageEditor(type="pil", image_mode="RGBA", sources=(), transforms=(), layers=False, format="png",
-                            brush=gr.Brush(colors=[(_hex(blue), BRUSH_ALPHA), (_hex(orange), BRUSH_ALPHA)],
-                                           color_mode="fixed", default_size=24),
-                            eraser=gr.Eraser(default_size=24), show_label=False, height=300, elem_id="regions")
-    with gr.Row():
-        quick = [gr.Button(label, size="sm", elem_classes=["quick-region"], min_width=60) for label in QUICK]
+    # The paintings and the quick regions beside the brush, so that Paint stays on a laptop's first screen.
+    with gr.Row(elem_id="regions-row"):
+        with gr.Column(scale=5, min_width=240):
+            editor = gr.ImageEditor(type="pil", image_mode="RGBA", sources=(), transforms=(), layers=False,
+                                    format="png", show_label=False, height=260, elem_id="regions",
+                                    brush=gr.Brush(colors=[(_hex(blue), BRUSH_ALPHA), (_hex(orange), BRUSH_ALPHA)],
+                                                   color_mode="fixed", default_size=24),
+                                    eraser=gr.Eraser(default_size=24))
+        with gr.Column(scale=2, min_width=170, elem_id="regions-side"):
+            ids_text = ", ".join(ids)
+            first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first"),
+                              f"The painting of the blue region: one of {ids_text}.")
+            second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second"),
+                               f"The painting of the orange region: one of {ids_text}.")
+            with gr.Row(elem_id="quick-regions"):
+                quick = [gr.Button(label, size="sm", elem_classes=["quick-region"], min_width=60) for label in QUICK]
     # The strokes as one image, as /stylize_regions takes them (hidden: the page fills it on Paint).
     regions_map = described(Picture(type="filepath", format="png", image_mode="RGBA", visible="hidden",
                                     label="Regions", elem_id="regions-map"),
