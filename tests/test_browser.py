@@ -348,8 +348,7 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         owner.locator("#gallery img[alt^='The Scream']").click()
         owner.wait_for_function("document.querySelector('#chosen').innerText.includes('The Scream')")
         owner.get_by_text("More options").click()
-        _set_number(owner, "size", 96)
-        _set_number(owner, "steps", 6)
+        _set_number(owner, "steps", 6)  # at the screen size: the link keeps the size chosen
         owner.locator("#run").click()
         owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
         with owner.expect_response(lambda r: "/gradio_api/deep_link" in r.url) as answer:
@@ -368,6 +367,8 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         outlined = stranger.locator("#gallery .thumbnail-item.selected img")
         classes = stranger.evaluate("[...document.querySelectorAll('#gallery button')].map(e => e.className)")
         assert outlined.count() == 1 and outlined.first.get_attribute("alt").startswith("The Scream"), classes
+        assert stranger.locator("#sizes input:checked").count() == 1  # the size chosen, as the owner had it
+        assert stranger.locator("#sizes label:has(input:checked)").inner_text().startswith("Screen")
         stranger.locator("#run").click()
         stranger.wait_for_function("document.querySelector('#status textarea').value.includes('step')", timeout=60_000)
         assert stranger.locator("#stop").inner_text().strip() == "Stop"  # never "Run" while painting

@@ -383,7 +383,9 @@ def _megabytes(path) -> str:
 def estimate(content, size, steps, seconds):
     """A line with the expected time and size of a run with these settings on this server, and the
     size choices with their times."""
-    sizes = gr.update(choices=size_choices(seconds if not steps else None))
+    # The choice that is the size set (none for a size of the options' own): a shared link restores the size.
+    choices = size_choices(seconds if not steps else None)
+    sizes = gr.update(choices=choices, value=next((side for _, side in choices if side == int(size or 0)), None))
     try:
         # Only the header: this runs on every slider move, and the upload's own check says what is wrong.
         with Image.open(content) if content else contextlib.nullcontext() as photo:
