@@ -13,7 +13,7 @@ from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
 from appserver import serve
-from conftest import TUBINGEN, stripes
+from conftest import ROOT, TUBINGEN, stripes
 from style_core import StyleConfig
 from ui.painting import OneRunEach
 
@@ -169,7 +169,25 @@ def test_paint_by_region_through_the_api(client, tmp_path):
                                    api_name="/stylize_regions")
     assert status.startswith("Done") and max(Image.open(image).size) == 96
     with pytest.raises((AppError, ValidationError), match="regions: nothing is brushed"):
-        client.predict(content=handle_file(TUBINGEN), size=64, steps=2, api_name="/stylize_regions")
+        client.predict(content=handle_file(TUBINGEN), regions=None, size=64, steps=2, api_name="/stylize_regions")
+
+
+def test_the_api_listings_examples_run_offline_from_a_checkout(client, monkeypatch):
+    # "Use via API" shows each endpoint's call with the required parameters' examples: the repository's
+    # own files (Gradio's would be a picture on the internet), and a regions image, without which
+    # /stylize_regions paints nothing. Run as listed, from the repository's root, at a small size.
+    monkeypatch.chdir(ROOT)
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for endpoint in ("/stylize", "/stylize_regions"):
+        call = {p["parameter_name"]: p["example_input"] if not p["parameter_has_default"] else p["parameter_default"]
+                for p in api[endpoint]["parameters"]}
+        files = {k: v["path"] for k, v in call.items() if isinstance(v, dict)}
+        assert files and all((ROOT / path).is_file() for path in files.values()), files
+        required = {p["parameter_name"] for p in api[endpoint]["parameters"] if not p["parameter_has_default"]}
+        assert required == ({"content", "regions"} if endpoint == "/stylize_regions" else {"content"})
+        call.update({k: handle_file(path) for k, path in files.items()}, size=96, seconds=2)
+        image, status = client.predict(**call, api_name=endpoint)
+        assert status.startswith("Done") and max(Image.open(image).size) == 96, (endpoint, status)
 
 
 def test_the_api_explains_itself(client):

@@ -16,16 +16,27 @@ class Described:
 
     api_text = ""
     api_type: dict | None = None
+    api_example: str | None = None  # an image's example: a file of this repository, by its path from the root
 
     def api_info(self) -> dict:
         return {**(self.api_type or super().api_info()), "additional_description": self.api_text}
+
+    def example_payload(self):
+        # Gradio's own example is a picture on the internet: "Use via API" would show code that cannot run offline.
+        if self.api_example is None:
+            return super().example_payload()
+        return {"path": self.api_example, "url": self.api_example, "orig_name": self.api_example.rsplit("/", 1)[-1],
+                "meta": {"_type": "gradio.FileData"}}
+
+    def example_value(self):
+        return super().example_value() if self.api_example is None else self.api_example
 
     def get_block_name(self) -> str:
         return next(c for c in type(self).__mro__ if c.__module__.startswith("gradio.")).__name__.lower()
 
 
-def described(component, text: str, api_type: dict | None = None):
-    component.api_text, component.api_type = text, api_type
+def described(component, text: str, api_type: dict | None = None, example: str | None = None):
+    component.api_text, component.api_type, component.api_example = text, api_type, example
     return component
 
 

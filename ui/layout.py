@@ -101,7 +101,8 @@ def _choices() -> dict:
         with gr.Column(scale=4, min_width=230):
             content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
                                           elem_id="content", height=210),
-                                "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+                                "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).",
+                                example="presets/tubingen.jpg")
         with gr.Column(scale=1, min_width=90):
             gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo",
                         cache_examples=False, elem_id="examples")
@@ -159,7 +160,8 @@ def _style_picker() -> dict:
             style_image = described(
                 ImageFile(label="Your own painting (instead of a masterpiece)", type="filepath",
                           sources=["upload", "clipboard"], elem_id="style_upload", height=170),
-                "Your own painting, an image file; used instead of style_preset. None: the preset.")
+                "Your own painting, an image file; used instead of style_preset. None: the preset.",
+                example="presets/composition-vii.jpg")
         with gr.Tab("By region", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any

@@ -183,8 +183,10 @@ def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | N
     yield from _painting(content, prepare, request)
 
 
-def paint_regions(content: str, first_painting: str = FIRST_PAINTING, second_painting: str = SECOND_PAINTING,
-                  regions: str | None = None, size: int = DEFAULTS.size, steps: int = DEFAULTS.steps,
+# regions has no default, so the API listing calls it required and its example passes a regions image (the
+# paintings' defaults are their components' values). Without regions nothing would be painted.
+def paint_regions(content: str, first_painting: str, second_painting: str, regions: str | None,
+                  size: int = DEFAULTS.size, steps: int = DEFAULTS.steps,
                   style_strength: float = DEFAULTS.style_weight, preserve_color: bool = False,
                   style_scale: float = DEFAULTS.style_scale, seed: int = DEFAULTS.seed,
                   seconds: float = DEFAULT_SECONDS, request: gr.Request = None):

@@ -94,7 +94,8 @@ def build(ids: list[str]) -> dict:
     regions_map = described(Picture(type="filepath", format="png", image_mode="RGBA", visible="hidden",
                                     label="Regions", elem_id="regions-map"),
                             "An image of the regions, any size: blue #2563eb where the first painting goes, orange "
-                            "#ea580c where the second goes; black or transparent stays the photo.")
+                            "#ea580c where the second goes; black or transparent stays the photo.",
+                            example="docs/example-regions.png")
     for button, kind in zip(quick, QUICK):
         button.click(lambda value, k=kind: quick_regions(value, k), editor, editor, queue=False,
                      api_visibility="private")
