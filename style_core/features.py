@@ -33,7 +33,7 @@ WINOGRAD_MIN_PIXELS = 1024
 # How a run pads the canvas's border in the first EDGE_CONVS convolutions (blocks 1-2). VGG's own zeros
 # show the network a grey frame, and the style loss paints one: coloured bands along the edges
 # (tests/test_optimize.py). Deeper layers keep zeros: replicated there too, the border's gradient piles
-# up at small sizes and a 96 px run or a region paints half as well (bench/README.md).
+# up at small sizes, and a 96 px run or a region paints half as well (bench/README.md, "Edges").
 EDGE = "replicate"
 EDGE_CONVS = 4
 
@@ -83,13 +83,67 @@ class WinogradConv(nn.Module):
         self.edge, self.winograd = edge, winograd
 
     def forward(self, x: torch.Tensor, edge: str | None = None) -> torch.Tensor:
-        pad, edge = 1, edge or self.edge
-        if edge != "zeros":
-            x, pad = F.pad(x, (1, 1, 1, 1), mode=edge), 0
-        if (not self.winograd or x.shape[-1] * x.shape[-2] < WINOGRAD_MIN_PIXELS or x.device.type != "cpu"
-                or x.dtype != torch.float32 or torch.is_autocast_enabled("cpu")):
-            return F.conv2d(x, self.weight, self.bias, padding=pad)
-        return _Winograd.apply(x, self.weight, self.bias, self.adjoint, pad)
+        winograd = (self.winograd and x.shape[-1] * x.shape[-2] >= WINOGRAD_MIN_PIXELS and x.device.type == "cpu"
+                    and x.dtype == torch.float32)
+        if (edge or self.edge) == "replicate":
+            if torch.is_autocast_enabled(x.device.type):  # bf16: the padded copy (half the memory of fp32's)
+                return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), self.weight, self.bias)
+            return _Replicated.apply(x, self.weight, self.bias, self.adjoint, winograd)
+        if winograd and not torch.is_autocast_enabled("cpu"):
+            return _Winograd.apply(x, self.weight, self.bias, self.adjoint, 1)
+        return F.conv2d(x, self.weight, self.bias, padding=1)
+
+
+def _zero_padded(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, winograd: bool) -> torch.Tensor:
+    return (torch._nnpack_spatial_convolution(x.contiguous(), weight, bias, [1, 1]) if winograd
+            else F.conv2d(x, weight, bias, padding=1))
+
+
+def _edges(x: torch.Tensor) -> list[torch.Tensor]:
+    """The top and bottom rows, the left and right columns: (N, C, width) and (N, C, height)."""
+    return [x[..., 0, :].contiguous(), x[..., -1, :].contiguous(), x[..., :, 0].contiguous(), x[..., :, -1].contiguous()]
+
+
+def _border(edges: list[torch.Tensor], weight: torch.Tensor) -> list[torch.Tensor]:
+    """What the replicated border adds to the outer ring of a zero-padded convolution's output: the
+    rows above and below (their corners replicated too) through the kernels' top and bottom rows, the
+    columns beside through their left and right columns."""
+    top, bottom, left, right = edges
+    return [F.conv1d(F.pad(top, (1, 1), mode="replicate"), weight[..., 0, :]),
+            F.conv1d(F.pad(bottom, (1, 1), mode="replicate"), weight[..., 2, :]),
+            F.conv1d(left, weight[..., :, 0], padding=1), F.conv1d(right, weight[..., :, 2], padding=1)]
+
+
+def _add_to_ring(target: torch.Tensor, ring: list[torch.Tensor]) -> torch.Tensor:
+    target[..., 0, :] += ring[0]
+    target[..., -1, :] += ring[1]
+    target[..., :, 0] += ring[2]
+    target[..., :, -1] += ring[3]
+    return target
+
+
+class _Replicated(torch.autograd.Function):
+    """A 3×3 convolution of ``x`` with its border replicated, without a padded copy of ``x`` (at a
+    print's size, as much memory as ``x``; on a CPU, 5 % of a step): the zero-padded convolution, its
+    outer ring corrected by what the border adds (``_border``). Only the four edges are kept for the
+    gradient, which is the zero-padded one's with the ring's own added."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, adjoint, winograd: bool):
+        edges = _edges(x)
+        ctx.save_for_backward(weight, adjoint, *edges)
+        ctx.winograd = winograd
+        return _add_to_ring(_zero_padded(x, weight, bias, winograd), _border(edges, weight))
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight, adjoint, *edges = ctx.saved_tensors
+        through = _zero_padded(grad, adjoint, None, ctx.winograd)
+        with torch.enable_grad():
+            thin = [edge.detach().requires_grad_() for edge in edges]
+            ring = torch.autograd.grad(_border(thin, weight), thin, [grad[..., 0, :], grad[..., -1, :],
+                                                                      grad[..., :, 0], grad[..., :, -1]])
+        return _add_to_ring(through, list(ring)), None, None, None, None
 
 
 @functools.cache
@@ -160,7 +214,7 @@ _CACHE_LOCK = threading.Lock()
 
 def get_extractor(weights: str, device: torch.device, pooling: str, layers: tuple[str, ...],
                   exact: bool = False) -> VGGFeatures:
-    """The extractor for these settings, built once per process and reused (thread-safe). A run's pads
+    """The extractor for these settings, built once per process and reused (thread-safe). A run's extractor pads
     the picture's border by replicating it (EDGE) and, on a CPU, convolves by Winograd where NNPACK
     works here; ``exact`` asks for the network as trained instead: zero padding, direct convolutions
     (the quality ruler's)."""

@@ -45,6 +45,10 @@ def test_a_replicated_border_is_convolved_as_torch_pads_it(height, width):
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4 * theirs.abs().max().item())
     torch.testing.assert_close(our_grad, their_grad, rtol=1e-4, atol=1e-4 * their_grad.abs().max().item())
     assert not torch.allclose(ours, conv(x))  # zero padding would differ along the border
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # bf16 (a GPU's) pads a copy instead
+        low = WinogradConv(conv, edge="replicate")(x)
+    assert low.dtype == torch.bfloat16
+    torch.testing.assert_close(low.float(), theirs, rtol=0.05, atol=0.02 * theirs.abs().max().item())
 
 
 @needs_winograd

@@ -47,6 +47,7 @@ CSS = """
 #buttons {position: relative; align-self: flex-end}
 #buttons #stop {position: absolute; inset: 0; z-index: 2}
 #about {font-size: 0.85em}
+#download, #download-jpeg {font-size: var(--text-md)}  /* "Download PNG · 512×384 px · 406 kB" on one line */
 """ + regions.CSS
 
 # A shared link's page (?deep_link=...): the link restores the painting chosen (its line under the gallery)
