@@ -125,25 +125,27 @@ def _add_to_ring(target: torch.Tensor, ring: list[torch.Tensor]) -> torch.Tensor
 class _Replicated(torch.autograd.Function):
     """A 3×3 convolution of ``x`` with its border replicated, without a padded copy of ``x`` (at a
     print's size, as much memory as ``x``; on a CPU, 5 % of a step): the zero-padded convolution, its
-    outer ring corrected by what the border adds (``_border``). Only the four edges are kept for the
-    gradient, which is the zero-padded one's with the ring's own added."""
+    outer ring corrected by what the border adds (``_border``); the gradient likewise, the zero-padded
+    one's with the ring's own added (its adjoint, by transposed convolutions)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, adjoint, winograd: bool):
         edges = _edges(x)
-        ctx.save_for_backward(weight, adjoint, *edges)
+        ctx.save_for_backward(weight, adjoint)
         ctx.winograd = winograd
         return _add_to_ring(_zero_padded(x, weight, bias, winograd), _border(edges, weight))
 
     @staticmethod
     def backward(ctx, grad):
-        weight, adjoint, *edges = ctx.saved_tensors
+        weight, adjoint = ctx.saved_tensors
         through = _zero_padded(grad, adjoint, None, ctx.winograd)
-        with torch.enable_grad():
-            thin = [edge.detach().requires_grad_() for edge in edges]
-            ring = torch.autograd.grad(_border(thin, weight), thin, [grad[..., 0, :], grad[..., -1, :],
-                                                                      grad[..., :, 0], grad[..., :, -1]])
-        return _add_to_ring(through, list(ring)), None, None, None, None
+        rows = [F.conv_transpose1d(grad[..., edge, :], weight[..., row, :]) for edge, row in ((0, 0), (-1, 2))]
+        for row in rows:  # the replicated corners' gradient goes to the pixels they copy
+            row[..., 1] += row[..., 0]
+            row[..., -2] += row[..., -1]
+        ring = [row[..., 1:-1] for row in rows] + [F.conv_transpose1d(grad[..., :, edge], weight[..., :, column], padding=1)
+                                                   for edge, column in ((0, 0), (-1, 2))]
+        return _add_to_ring(through, ring), None, None, None, None
 
 
 @functools.cache
