@@ -50,23 +50,19 @@ def layer_size(name: str, size: tuple[int, int]) -> tuple[int, int]:
 
 
 class _Winograd(torch.autograd.Function):
-    """A 3×3, stride-1 convolution by NNPACK (zero padding ``pad``, 0 or 1), differentiated with respect
-    to its input only (the weights are frozen): that gradient is the convolution of the output's
-    gradient, padded 2 − ``pad``, with the kernels flipped and their channels swapped, which NNPACK
-    computes too."""
+    """A 3×3, stride-1, padding-1 convolution by NNPACK, differentiated with respect to its input only
+    (the weights are frozen): that gradient is the convolution of the output's gradient with the
+    kernels flipped and their channels swapped, which NNPACK computes too."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, adjoint: torch.Tensor,
-                pad: int) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, adjoint: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(adjoint)
-        ctx.pad = pad
-        return torch._nnpack_spatial_convolution(x.contiguous(), weight, bias, [pad, pad])
+        return _zero_padded(x, weight, bias, winograd=True)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (adjoint,) = ctx.saved_tensors
-        back = 2 - ctx.pad
-        return torch._nnpack_spatial_convolution(grad.contiguous(), adjoint, None, [back, back]), None, None, None, None
+        return _zero_padded(grad, adjoint, None, winograd=True), None, None, None
 
 
 class WinogradConv(nn.Module):
@@ -90,7 +86,7 @@ class WinogradConv(nn.Module):
                 return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), self.weight, self.bias)
             return _Replicated.apply(x, self.weight, self.bias, self.adjoint, winograd)
         if winograd and not torch.is_autocast_enabled("cpu"):
-            return _Winograd.apply(x, self.weight, self.bias, self.adjoint, 1)
+            return _Winograd.apply(x, self.weight, self.bias, self.adjoint)
         return F.conv2d(x, self.weight, self.bias, padding=1)
 
 
@@ -178,15 +174,14 @@ class VGGFeatures(nn.Module):
         super().__init__()
         self.preprocess = preprocess
         modules: list[nn.Module] = []
-        params = iter(convs)
+        params = enumerate(convs)
         for name, _ in sorted(VGG19_LAYERS.items(), key=lambda item: item[1])[: depth + 1]:
             if name.startswith("conv"):
-                weight, bias = next(params)
+                index, (weight, bias) = next(params)
                 conv = nn.Conv2d(weight.shape[1], weight.shape[0], 3, padding=1)
                 conv.weight.data.copy_(weight)
                 conv.bias.data.copy_(bias)
-                shallow = sum(isinstance(m, (nn.Conv2d, WinogradConv)) for m in modules) < EDGE_CONVS
-                own = edge if shallow else "zeros"
+                own = edge if index < EDGE_CONVS else "zeros"
                 modules.append(WinogradConv(conv, own, winograd) if winograd or own != "zeros" else conv)
             elif name.startswith("relu"):
                 modules.append(nn.ReLU(inplace=False))

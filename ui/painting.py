@@ -19,8 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-import dataclasses
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import gradio as gr
@@ -323,7 +322,7 @@ def _observe(record: Record, p) -> str:
 def _status(record: Record, p, since: float = 0.0) -> str:
     """How far the run is, ``since`` seconds after the Progress ``p``: by the clock where the time is known."""
     if since and p.eta == p.eta:
-        p = dataclasses.replace(p, elapsed=p.elapsed + since, eta=max(p.eta - since, 0.0))
+        p = replace(p, elapsed=p.elapsed + since, eta=max(p.eta - since, 0.0))
     left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
     # Planned by time, the step count is an estimate that moves with each scale's speed (126, 78, 101 in
     # one run): the share done and the time left are by the clock, so the count is left out there.
