@@ -7,6 +7,9 @@ Public API::
         if progress.done:
             progress.image.save("out.png")
 
+    for progress in stylize_video("clip.mp4", "the-scream", StyleConfig(seconds=120), output="out.mp4"):
+        print(progress.frame, progress.frames, progress.eta)
+
 Importing this package does no work (weights load on first use) and never imports gradio.
 """
 
@@ -25,10 +28,13 @@ from .image_io import ImageError, load_image, save_png
 from .optimize import Progress, estimate_seconds, plan_scales, prepare_paintings, stylize, warm_up
 from .presets import PresetError
 from .regions import RegionError
+from .video import VideoPlan, VideoProgress, plan_video, stylize_video
+from .video_io import ClipWriter, VideoError, probe
 from .weights import WeightsError
 
 __all__ = [
-    "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError", "StyleConfig", "WeightsError",
-    "estimate_seconds", "load_image", "plan_scales", "prepare_paintings", "presets", "resolve_device", "save_png",
-    "stylize", "warm_up",
+    "ClipWriter", "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError", "StyleConfig",
+    "VideoError", "VideoPlan", "VideoProgress", "WeightsError", "estimate_seconds", "load_image", "plan_scales",
+    "plan_video", "prepare_paintings", "presets", "probe", "resolve_device", "save_png", "stylize", "stylize_video",
+    "warm_up",
 ]

@@ -1,4 +1,7 @@
-"""``python -m style_core``: the command line, with options built from StyleConfig's fields."""
+"""``python -m style_core``: the command line, with options built from StyleConfig's fields.
+
+An ``--output`` ending in .mp4 paints a clip (style_core.video): ``--seconds`` is then the whole run's
+time, ``--steps`` each frame's; otherwise a photo is painted into a PNG."""
 
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ from tqdm import tqdm
 from .config import DEVICES, INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, STYLE_LOSSES, StyleConfig
 from .image_io import save_png
 from .optimize import stylize
+from .video import stylize_video
+
+VIDEO_SUFFIXES = (".mp4", ".m4v")  # what the painted clip is written as (video_io.ClipWriter: an MP4)
 
 # Options the CLI names differently from StyleConfig, or takes as repeated flags.
 _RENAMED = {"style_blend": "--blend"}
@@ -27,14 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Repaint a photo in the style of a painting (Gatys, Ecker & Bethge, 2015).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--content", required=True, help="content photo: a path, or a preset id such as tubingen")
+    parser.add_argument("--content", required=True, help="content photo: a path, or a preset id such as tubingen; "
+                                                          "or a clip (MP4, MOV, WebM, AVI, GIF) with an .mp4 --output")
     parser.add_argument("--style", required=True, action="append",
                         help="style image: a path or a preset id (starry-night, the-scream, composition-vii, "
                              "shipwreck-of-the-minotaur); repeat to blend several styles")
     parser.add_argument("--mask", dest="masks", action="append",
                         help="paint by region: after each --style, a greyscale image (white = that painting's "
                              "region; any size); where no mask covers, the photo stays")
-    parser.add_argument("--output", required=True, help="where to write the PNG result")
+    parser.add_argument("--output", required=True, help="where to write the result: a PNG, or for a clip "
+                                                         "(--content clip.mp4) an MP4")
     parser.add_argument("--preserve-color", dest="preserve_color", nargs="?", const="luminance",
                         default=StyleConfig.preserve_color, choices=PRESERVE_COLORS,
                         help="keep the photo's colours (alone: luminance)")
@@ -61,9 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = {k: tuple(v) if isinstance(v, list) else v for k, v in args.items()}
     try:
         config = StyleConfig(**settings)
-        result = _run(content, styles, config, masks)
         settings = {"content": content, "styles": styles, **({"masks": masks} if masks else {}), **dataclasses.asdict(config)}
-        save_png(result, output, {"deepstyle": json.dumps(settings)})
+        if output.lower().endswith(VIDEO_SUFFIXES):
+            if masks:
+                raise ValueError("--mask paints a photo by region; a clip is painted whole")
+            size = _run_video(content, styles, config, output, settings)
+        else:
+            result = _run(content, styles, config, masks)
+            save_png(result, output, {"deepstyle": json.dumps(settings)})
+            size = result.size
     except (ValueError, OSError) as exc:  # our errors are ValueErrors; OSError: the output path
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -71,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         at = f"{config.size} px" if config.size else "the automatic size"
         print(f"error: out of memory at {at} on this device: try a smaller --size", file=sys.stderr)
         return 1
-    print(f"wrote {output} ({result.width}×{result.height})", file=sys.stderr)
+    print(f"wrote {output} ({size[0]}×{size[1]})", file=sys.stderr)
     return 0
 
 
@@ -85,3 +99,20 @@ def _run(content: str, styles: list[str], config: StyleConfig, masks: list[str] 
             if progress.done:
                 return progress.image
     raise RuntimeError("stylize() ended without a result")
+
+
+def _run_video(content: str, styles: list[str], config: StyleConfig, output: str, settings: dict) -> tuple[int, int]:
+    """Paint the clip into ``output``, the plan in a line and then a bar over its frames; the frame size."""
+    bar = None
+    try:
+        for progress in stylize_video(content, styles, config, output=output, metadata=settings):
+            if bar is None:
+                print(f"painting {progress.plan.describe()}", file=sys.stderr)
+                bar = tqdm(total=progress.frames, unit="frame", file=sys.stderr, dynamic_ncols=True)
+            bar.n = progress.frame - (0 if progress.finished or progress.done else 1)
+            bar.set_postfix(step=progress.step, left=f"{progress.eta:.0f}s", refresh=False)
+            bar.update(0)
+    finally:
+        if bar is not None:
+            bar.close()
+    return progress.plan.size

@@ -82,6 +82,11 @@ class StyleConfig:
     max_seconds: float = _field(0.0, "wall-clock cap on the optimisation, s; 0: none")
     device: str = _field("auto", "auto picks cuda, then mps, then cpu")
     precision: str = _field("auto", "auto: bf16 autocast where it is fast (CPU with AVX-512 BF16, CUDA)")
+    fps: float = _field(0.0, "video: frames a second painted (at most the clip's own); 0: from the time")
+    clip_seconds: float = _field(0.0, "video: seconds of the clip painted from its start; 0: as much as the time "
+                                      "allows (by steps: all of it)")
+    temporal_weight: float = _field(50.0, "video: how strongly each frame keeps the last one's strokes where the "
+                                           "motion is known (Ruder et al. 2016); 0 paints each frame afresh")
     weights: str = _field("caffe", "caffe (embedded), a local weights file, or hub:<repo id>")
 
     def __post_init__(self) -> None:
@@ -97,9 +102,12 @@ class StyleConfig:
         _check_int("scales", self.scales, 0, 4)
         _check_int("min_scale_size", self.min_scale_size, MIN_SIZE, MAX_SIZE)
         _check_int("preview_every", self.preview_every, 1, 100_000)
-        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "detail_transfer"):
+        for name in ("style_weight", "content_weight", "tv_weight", "max_seconds", "detail_transfer", "temporal_weight",
+                     "clip_seconds"):
             _check_number(name, getattr(self, name), 0.0, 1e12)
         _check_number("style_scale", self.style_scale, 0.1, 4.0)
+        if self.fps:
+            _check_number("fps", self.fps, 1.0, 60.0)
         _check_number("learning_rate", self.learning_rate, 1e-6, 10.0)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("style_loss", self.style_loss, STYLE_LOSSES)

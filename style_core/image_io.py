@@ -87,6 +87,8 @@ def _open(source: str | Path | bytes, name: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        if _is_clip(data):
+            raise ImageError(f"{name}: this is a video clip, not a photo: paint it as a clip") from None
         raise ImageError(f"{name}: not an image, or a format that is not supported (use one of {', '.join(FORMATS)})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{name}: image is too large (over {MAX_PIXELS // 1_000_000} megapixels)") from None
@@ -95,6 +97,13 @@ def _open(source: str | Path | bytes, name: str) -> Image.Image:
     if image.format not in FORMATS:
         raise ImageError(f"{name}: {image.format} images are not supported; use one of {', '.join(FORMATS)}")
     return image
+
+
+def _is_clip(data: bytes) -> bool:
+    """Whether ``data`` starts as a clip does: MP4/MOV (an ftyp box that is not a still HEIF/AVIF), WebM/MKV, AVI."""
+    if data[4:8] == b"ftyp":
+        return data[8:12] not in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis")
+    return data.startswith(b"\x1a\x45\xdf\xa3") or (data[:4] == b"RIFF" and data[8:12] == b"AVI ")
 
 
 def _decoded(image: Image.Image, name: str) -> Image.Image:

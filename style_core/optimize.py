@@ -170,13 +170,16 @@ def _check_memory(content_size: tuple[int, int], stages: list[Stage], config: St
 
 
 def _load_inputs(content, styles) -> tuple[Image.Image, list[Image.Image]]:
+    return image_io.load_image(_resolved(content), "content image"), _load_styles(styles)
+
+
+def _load_styles(styles) -> list[Image.Image]:
+    """One style image or several (paths, bytes, PIL images or preset ids), loaded as RGB."""
     if isinstance(styles, (str, bytes, Image.Image)) or not isinstance(styles, Sequence):
         styles = [styles]
     if not styles:
         raise ValueError("at least one style image is needed")
-    content_image = image_io.load_image(_resolved(content), "content image")
-    style_images = [image_io.load_image(_resolved(s), f"style image {i + 1}") for i, s in enumerate(styles)]
-    return content_image, style_images
+    return [image_io.load_image(_resolved(s), f"style image {i + 1}") for i, s in enumerate(styles)]
 
 
 def _resolved(source: image_io.ImageSource) -> image_io.ImageSource:
@@ -463,7 +466,7 @@ FIRST_STEP = 0.05  # largest pixel change of L-BFGS's first step, in [0, 1] unit
 HISTORY = 20  # L-BFGS curvature pairs kept: each costs two canvas-sized vectors (19 MB at 1024 px)
 
 
-def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConfig):
+def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConfig, first_step: float = FIRST_STEP):
     """A function that runs one optimiser step and returns (loss, content error, style error).
 
     Each step costs exactly one forward and backward pass. L-BFGS runs without line search (as
@@ -486,7 +489,7 @@ def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConf
 
     def step() -> tuple[float, float, float]:
         if lbfgs and not optimizer.state:
-            _scale_first_step(optimizer, canvas, closure)
+            _scale_first_step(optimizer, canvas, closure, first_step)
         else:
             optimizer.step(closure)
         with torch.no_grad():
@@ -499,14 +502,14 @@ def _make_stepper(canvas: torch.Tensor, objective: _Objective, config: StyleConf
     return step
 
 
-def _scale_first_step(optimizer: torch.optim.LBFGS, canvas: torch.Tensor, closure) -> None:
+def _scale_first_step(optimizer: torch.optim.LBFGS, canvas: torch.Tensor, closure, largest: float) -> None:
     # PyTorch's L-BFGS makes its first step lr·min(1, 1/‖g‖₁)·g, which is vanishingly small for an
     # image (ENGINE_NOTES); the curvature pair it records is then noise. Take the first step with
-    # the lr that moves the most-changed pixel by FIRST_STEP (L-BFGS reads lr before it calls the
+    # the lr that moves the most-changed pixel by ``largest`` (L-BFGS reads lr before it calls the
     # closure, so the gradient is computed first and handed over), then return to lr=1.
     loss = closure()
     grad = canvas.grad
     first = min(1.0, 1.0 / max(float(grad.abs().sum()), 1e-12)) * max(float(grad.abs().max()), 1e-12)
-    optimizer.param_groups[0]["lr"] = FIRST_STEP / first
+    optimizer.param_groups[0]["lr"] = largest / first
     optimizer.step(lambda: loss)
     optimizer.param_groups[0]["lr"] = 1.0

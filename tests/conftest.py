@@ -54,3 +54,50 @@ def png_bytes(image: Image.Image, **kwargs) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", **kwargs)
     return buffer.getvalue()
+
+
+def clip(path: Path, frames: int = 12, size: tuple[int, int] = (96, 72), fps: float = 12, codec: str = "libx264",
+         motion: tuple[int, int] = (2, 1), rotation: int = 0, audio_seconds: float = 0.0,
+         pixel_format: str = "yuv420p") -> Path:
+    """A clip panning over the Tübingen photo by ``motion`` px a frame (its true flow: frame t's pixel x was
+    at x + motion in frame t-1), written with PyAV in the container ``path``'s suffix names. ``rotation``:
+    a display matrix (degrees counter-clockwise, as a phone's portrait clip: -90); ``audio_seconds``: a
+    440 Hz tone that long."""
+    import av
+    from fractions import Fraction
+
+    width, height = size
+    stored = (height, width) if rotation % 180 else (width, height)
+    dx, dy = motion
+    source = Image.open(TUBINGEN).convert("RGB").resize((width + abs(dx) * frames + 8, height + abs(dy) * frames + 8))
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height, stream.pix_fmt = stored[0], stored[1], pixel_format
+        if rotation:
+            stream.set_display_rotation(rotation)
+        if codec == "libx265":
+            stream.options = {"x265-params": "log-level=error"}
+        sound = None
+        if audio_seconds:
+            sound = container.add_stream("aac", rate=44100)
+            sound.layout = "mono"
+        for t in range(frames):
+            x, y = (abs(dx) * frames - dx * t if dx < 0 else dx * t), (abs(dy) * frames - dy * t if dy < 0 else dy * t)
+            picture = source.crop((x, y, x + width, y + height))
+            if rotation:
+                picture = picture.rotate(-rotation, expand=True)  # stored turned back: the player turns it upright
+            for packet in stream.encode(av.VideoFrame.from_image(picture)):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if sound is not None:
+            samples = int(audio_seconds * 44100)
+            tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 44100)).astype(np.float32)
+            for start in range(0, samples, 1024):
+                frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
+                frame.sample_rate, frame.pts = 44100, start
+                for packet in sound.encode(frame):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+    return path

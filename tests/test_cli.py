@@ -88,3 +88,39 @@ def test_each_bad_input_of_the_hardening_list_exits_2_with_one_line(tmp_path, ca
             assert code == 2 and len(err) == 1 and re.search(expected, err[0]), (name, err)
         else:
             assert code == 0 and Image.open(out).size == expected, name
+
+
+def test_cli_paints_a_clip_into_an_mp4_with_its_settings(tmp_path):
+    from conftest import clip
+    from style_core.video_io import probe, read_metadata
+
+    source = clip(tmp_path / "clip.mov", frames=12, fps=12)
+    out = tmp_path / "out.mp4"
+    done = _run("--content", str(source), "--style", "the-scream", "--size", "64", "--fps", "8", "--steps", "2",
+                "--clip-seconds", "0.5", "--seed", "1", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "painting the first 0.5 s of your 1 s clip at 8 fps, 64 px" in done.stderr
+    info = probe(out)
+    assert info.size == (64, 48) and info.fps == 8 and info.seconds == 0.5
+    settings = read_metadata(out)
+    assert settings["steps"] == 2 and settings["fps"] == 8 and settings["styles"] == ["the-scream"]
+
+
+def test_cli_says_in_a_line_what_does_not_go_with_a_clip(tmp_path):
+    from conftest import clip
+
+    photo().save(tmp_path / "p.png")
+    still = _run("--content", str(tmp_path / "p.png"), "--style", "the-scream", "--output", str(tmp_path / "o.mp4"))
+    assert still.returncode == 2 and still.stderr.strip() == "error: video: this is a still picture, not a clip: paint it as a photo"
+    source = clip(tmp_path / "clip.mp4", frames=4)
+    masked = _run("--content", str(source), "--style", "the-scream", "--mask", str(tmp_path / "p.png"),
+                  "--output", str(tmp_path / "o.mp4"))
+    assert masked.returncode == 2 and "a clip is painted whole" in masked.stderr and "Traceback" not in masked.stderr
+
+
+def test_cli_says_a_clip_needs_an_mp4_output(tmp_path):
+    from conftest import clip
+
+    source = clip(tmp_path / "clip.mp4", frames=4)
+    done = _run("--content", str(source), "--style", "the-scream", "--output", str(tmp_path / "o.png"))
+    assert done.returncode == 2 and "this is a video clip, not a photo: paint it as a clip" in done.stderr

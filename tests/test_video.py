@@ -1,0 +1,142 @@
+"""Painting a clip: the plan, frames in order and written as they come, less flicker than frames painted
+alone, Stop keeping a shorter clip, the same clip for the same steps and seed, a run by time on time."""
+
+import dataclasses
+import statistics
+import time
+
+import av
+import numpy as np
+import pytest
+
+from conftest import clip, stripes
+from style_core import StyleConfig, flow, schedule, stylize, video_io
+from style_core.video import VideoPlan, plan_video, stylize_video
+from style_core.video_io import ClipInfo, read_frames, read_metadata
+
+SHIPPED_COSTS = dict(schedule._COSTS)  # read at collection, before any run in this process refines them
+CPU, GPU = ("cpu", False), ("cuda", True)
+PHONE = ClipInfo(size=(1920, 1080), fps=30.0, seconds=12.0, rotation=0, audio=True, codec="h264")
+SMALL = StyleConfig(size=64, steps=4, fps=12, precision="fp32", preview_every=1000)
+
+
+@pytest.fixture
+def shipped_costs(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))
+
+
+def test_the_2_min_plan_on_a_cpu_paints_at_least_3_s_at_8_fps_and_256_px_and_says_so(shipped_costs):
+    plan = plan_video(PHONE, StyleConfig(seconds=120), CPU)
+    assert plan.painted_seconds >= 3 and plan.fps >= 8 and max(plan.size) >= 256 and plan.seconds == 120
+    assert all(side % 2 == 0 for side in plan.size) and plan.steps >= 3
+    assert plan.describe() == (f"the first {plan.painted_seconds:.1f} s of your 12 s clip at {plan.fps:g} fps, "
+                               f"{max(plan.size)} px, about 2 min").replace(".0 s", " s")
+
+
+def test_more_time_paints_more_or_better_and_a_short_clip_whole(shipped_costs):
+    plans = [plan_video(PHONE, StyleConfig(seconds=s), CPU) for s in (30, 120, 300)]
+    quality = [(p.painted_seconds, max(p.size), p.fps) for p in plans]
+    assert all(b >= a or b[1:] > a[1:] for a, b in zip(quality, quality[1:])), quality
+    short = plan_video(dataclasses.replace(PHONE, seconds=2.0), StyleConfig(seconds=120), CPU)
+    assert short.whole and short.describe().startswith("all 2 s of your clip at ")
+
+
+def test_size_and_fps_asked_for_are_kept_but_never_above_the_clips_own(shipped_costs):
+    plan = plan_video(PHONE, StyleConfig(seconds=120, size=400, fps=10), CPU)
+    assert (max(plan.size), plan.fps) == (400, 10)
+    slow = plan_video(dataclasses.replace(PHONE, fps=6.0), StyleConfig(seconds=120), CPU)
+    assert slow.fps == 6
+
+
+def test_a_lease_shorter_than_the_time_is_planned_shorter_and_says_why(shipped_costs):
+    plan = plan_video(PHONE, StyleConfig(seconds=60), GPU, longest=30, note="a ZeroGPU lease holds 30 s")
+    assert plan.seconds == 30 and plan.describe().endswith("about 30 s (a ZeroGPU lease holds 30 s)")
+    assert "ZeroGPU" not in plan_video(PHONE, StyleConfig(seconds=15), GPU, longest=30, note="a lease").describe()
+
+
+def test_by_steps_the_whole_clip_or_the_seconds_asked_for(shipped_costs):
+    whole = plan_video(PHONE, StyleConfig(steps=5), CPU)
+    assert whole.whole and whole.steps == 5 and whole.frames == 12 * whole.fps
+    part = plan_video(PHONE, StyleConfig(steps=5, clip_seconds=2, fps=8), CPU)
+    assert part.frames == 16 and part.fps == 8 and part.describe().startswith("the first 2 s of your 12 s clip")
+
+
+def _finished(records):
+    return [r.image for r in records if r.finished]
+
+
+def test_frames_come_in_order_as_they_are_painted_and_are_written_as_an_mp4(tmp_path):
+    source = clip(tmp_path / "pan.mp4", frames=12, fps=12, audio_seconds=1.0)
+    out = tmp_path / "painted.mp4"
+    records = list(stylize_video(source, "the-scream", SMALL.replace(clip_seconds=0.5), output=out,
+                                 metadata={"styles": ["the-scream"]}))
+    finished = [r for r in records if r.finished]
+    assert [r.frame for r in finished] == [1, 2, 3, 4, 5, 6] and records[-1].done
+    assert all(r.image.size == (64, 48) for r in finished) and records[-1].plan.frames == 6
+    frames = [r.frame for r in records]
+    assert frames == sorted(frames)  # each step reported, frame after frame
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "h264" and container.streams.audio
+        assert sum(1 for _ in container.decode(video=0)) == 6
+    assert read_metadata(out) == {"styles": ["the-scream"]}
+
+
+def test_the_same_steps_and_seed_paint_the_same_clip(tmp_path):
+    source = clip(tmp_path / "pan.mp4", frames=6)
+    runs = [_finished(stylize_video(source, stripes(), SMALL.replace(seed=3, clip_seconds=0.34))) for _ in range(2)]
+    assert len(runs[0]) == 4 and all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(*runs))
+
+
+def test_a_painted_clip_flickers_far_less_than_frames_painted_alone(tmp_path):
+    source = clip(tmp_path / "pan.mp4", frames=7, size=(96, 72), motion=(2, 1))
+    config = StyleConfig(size=80, steps=6, fps=12, precision="fp32", preview_every=1000)
+    ours = _finished(stylize_video(source, "starry-night", config))
+    photos = list(read_frames(source, ours[0].size, 12, len(ours)))
+    alone = [[r.image for r in stylize(p, "starry-night", config.replace(steps=5 * 6)) if r.done][0] for p in photos]
+    links = [flow.motion(a, b) for a, b in zip(photos, photos[1:])]
+
+    def flicker(frames):
+        return statistics.mean(flow.warping_error(b, a, link) for a, b, link in zip(frames, frames[1:], links))
+
+    own, painted, baseline = flicker(photos), flicker(ours), flicker(alone)
+    assert painted < 0.5 * baseline and painted < 2 * own, (painted, baseline, own)
+
+
+def test_stop_keeps_the_frames_painted_so_far_as_a_shorter_clip(tmp_path):
+    source = clip(tmp_path / "pan.mp4", frames=12)
+    out = tmp_path / "stopped.mp4"
+    run = stylize_video(source, "the-scream", SMALL, output=out)
+    finished = 0
+    for record in run:
+        finished += record.finished
+        if finished == 3:
+            break
+    run.close()
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 3
+
+
+def test_a_phones_portrait_clip_is_painted_upright(tmp_path):
+    source = clip(tmp_path / "portrait.mov", size=(48, 64), rotation=-90, codec="libx265", frames=3)
+    frames = _finished(stylize_video(source, "the-scream", SMALL.replace(size=64)))
+    assert len(frames) == 3 and frames[0].size == (48, 64)
+
+
+def test_a_run_by_time_ends_on_time_and_its_time_left_is_honest(tmp_path):
+    source = clip(tmp_path / "pan.mp4", frames=36, fps=12)
+    config = StyleConfig(seconds=8.0, size=64, fps=12, precision="fp32", preview_every=1000)
+    list(stylize_video(source, "the-scream", config.replace(seconds=2.0)))  # the extractor loaded, the model warm
+    started = time.perf_counter()
+    records = list(stylize_video(source, "the-scream", config))
+    wall = time.perf_counter() - started
+    assert 8.0 * 0.85 < records[-1].elapsed < 8.0 * 1.15 and wall < 8.0 * 1.25, (records[-1].elapsed, wall)
+    for record in records[len(records) // 4:-1]:
+        assert record.eta == pytest.approx(8.0 - record.elapsed, abs=1.0)
+
+
+def test_a_still_picture_is_not_a_clip(tmp_path):
+    from conftest import photo
+    path = tmp_path / "photo.png"
+    photo().save(path)
+    with pytest.raises(video_io.VideoError, match="still picture"):
+        next(stylize_video(path, "the-scream", SMALL))
