@@ -12,12 +12,15 @@ from typing import Union
 
 import numpy as np
 import torch
+import pi_heif
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
+
+pi_heif.register_heif_opener()  # HEIC/HEIF, as a Mac uploads an iPhone's photos (decode only)
 
 MAX_PIXELS = 40_000_000  # refuse larger images before decoding them (decompression bombs)
 MIN_SIDE = 16  # VGG-19 needs this much to reach relu5_1
 MAX_ASPECT = 10.0
-FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+FORMATS = ("JPEG", "PNG", "WEBP", "AVIF", "HEIF", "GIF", "BMP", "TIFF")  # AVIF: Pillow >= 11.3
 
 ImageSource = Union[str, Path, bytes, Image.Image]
 

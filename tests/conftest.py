@@ -17,6 +17,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PRESETS = ROOT / "presets"
+HEIC = ROOT / "tests" / "data" / "tubingen.heic"  # the example photo at 160×120, saved by pillow-heif
 TUBINGEN = str(PRESETS / "tubingen.jpg")  # the paper's photo, shipped (CC BY 3.0)
 
 os.environ.pop("STYLE_PRESETS_DIR", None)  # the shipped presets, whatever the caller's shell has

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from conftest import TUBINGEN, photo, png_bytes, shared_photo
+from conftest import HEIC, TUBINGEN, photo, png_bytes, shared_photo
 from style_core.image_io import MAX_PIXELS, ImageError, fit_size, load_image, save_png, to_pil, to_tensor
 
 
@@ -115,6 +115,17 @@ def test_exif_rotated_photo_comes_out_upright():
     exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
     image = load_image(_jpeg(wide, exif=exif.tobytes()))
     assert image.size == (30, 60)
+
+
+def test_avif_and_heic_photos_load_upright_with_their_colours(tmp_path):
+    """What phones and laptops upload besides JPEG: AVIF (Pillow's own), HEIC (an iPhone's, via pi-heif)."""
+    reference = np.asarray(Image.open(TUBINGEN).convert("RGB").resize((160, 120)), dtype=float)
+    avif = tmp_path / "tubingen.avif"
+    Image.fromarray(reference.astype(np.uint8)).save(avif, quality=80)
+    for path in (avif, HEIC):
+        image = load_image(path)
+        assert image.size == (160, 120) and image.mode == "RGB"
+        assert np.abs(np.asarray(image, dtype=float) - reference).mean() < 8, path
 
 
 def test_real_photo_loads_from_path():
