@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 
 from style_core import prepare_paintings, presets, schedule, warm_up
-from ui import CSS, NOT_SHARED, build_demo
+from ui import CSS, HEAD, NOT_SHARED, build_demo
 from ui.gpu import ZERO_GPU
 from ui.private_files import PrivateFiles
 from ui.settings import CONCURRENCY, MAX_UPLOAD, QUEUE_SIZE
@@ -30,7 +30,7 @@ def main() -> None:
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,
                          private_in_links=NOT_SHARED)
-    demo.launch(max_file_size=MAX_UPLOAD, css=CSS, run_history=False, app_kwargs={"middleware": [private]})
+    demo.launch(max_file_size=MAX_UPLOAD, css=CSS, head=HEAD, run_history=False, app_kwargs={"middleware": [private]})
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from gradio_client.exceptions import AppError, ValidationError
 from PIL import Image
 
 from appserver import serve
-from conftest import ROOT, TUBINGEN, stripes
-from style_core import StyleConfig
+from conftest import HEIC, ROOT, TUBINGEN, clip, stripes
+from style_core import StyleConfig, probe
+from style_core.video_io import read_metadata
 from ui.painting import OneRunEach
 
 GRACE_S = OneRunEach.GRACE_S
@@ -70,6 +71,14 @@ def test_cancel_ends_the_run_and_the_next_run_works(client):
     assert time.monotonic() - start < 60
 
 
+def test_avif_and_heic_photos_are_painted(client, tmp_path):
+    avif = tmp_path / "tubingen.avif"
+    Image.open(TUBINGEN).convert("RGB").resize((160, 120)).save(avif)
+    for photo in (avif, HEIC):
+        image, status = client.predict(handle_file(str(photo)), "the-scream", None, 64, 2, api_name="/stylize")
+        assert status.startswith("Done") and Image.open(image).size == (64, 48), (photo, status)
+
+
 def test_uploaded_style_image_is_used(client, tmp_path):
     style = tmp_path / "stripes.png"
     stripes(128, 128).save(style)
@@ -83,7 +92,7 @@ def test_uploaded_style_image_is_used(client, tmp_path):
 def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tmp_path):
     bad = tmp_path / "holiday.jpg"
     bad.write_text("this is not a picture")
-    with pytest.raises(ValidationError, match="photo: not an image"):  # refused before it is queued
+    with pytest.raises(ValidationError, match="content: not an image"):  # refused before it is queued, one subject
         client.predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
     with pytest.raises(AppError, match="unknown preset 'starry-nite'; did you mean 'starry-night'"):
         client.predict(handle_file(TUBINGEN), "starry-nite", None, 64, 2, api_name="/stylize")
@@ -178,7 +187,7 @@ def test_the_api_listings_examples_run_offline_from_a_checkout(client, monkeypat
     # /stylize_regions paints nothing. Run as listed, from the repository's root, at a small size.
     monkeypatch.chdir(ROOT)
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for endpoint in ("/stylize", "/stylize_regions"):
+    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video"):
         call = {p["parameter_name"]: p["example_input"] if not p["parameter_has_default"] else p["parameter_default"]
                 for p in api[endpoint]["parameters"]}
         files = {k: v["path"] for k, v in call.items() if isinstance(v, dict)}
@@ -186,18 +195,20 @@ def test_the_api_listings_examples_run_offline_from_a_checkout(client, monkeypat
         required = {p["parameter_name"] for p in api[endpoint]["parameters"] if not p["parameter_has_default"]}
         assert required == ({"content", "regions"} if endpoint == "/stylize_regions" else {"content"})
         call.update({k: handle_file(path) for k, path in files.items()}, size=96, seconds=2)
-        image, status = client.predict(**call, api_name=endpoint)
-        assert status.startswith("Done") and max(Image.open(image).size) == 96, (endpoint, status)
+        image, status, *clip = client.predict(**call, api_name=endpoint)
+        assert status.startswith("Done"), (endpoint, status)
+        assert max(Image.open(image).size if not clip else probe(clip[0]).size) == 96, endpoint
 
 
 def test_the_api_explains_itself(client):
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for endpoint in ("/stylize", "/stylize_regions"):
+    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video"):
         for parameter in api[endpoint]["parameters"]:
             text = parameter["python_type"]["description"]
             assert text and "input value that is provided" not in text, (endpoint, parameter["parameter_name"])
         # outputs named in words (the client calls them painting and status), never value_<id>
-        assert [r["label"] for r in api[endpoint]["returns"]] == ["Painting", "Status"]
+        clip = ["Painted clip"] if endpoint == "/stylize_video" else []
+        assert [r["label"] for r in api[endpoint]["returns"]] == ["Painting", "Status", *clip]
     types = {p["parameter_name"]: p["python_type"]["type"] for p in api["/stylize"]["parameters"]}
     assert types["seconds"] == "float" and types["size"] == "int"  # any time the server allows, not the page's three
     image, status = client.predict(content=handle_file(TUBINGEN), size=64, seconds=1.5, api_name="/stylize")
@@ -239,3 +250,44 @@ def test_the_page_offers_only_the_sizes_this_server_holds(monkeypatch):
     # this CPU server: the screen size and a 1024 px print, each with its time (the print five times more)
     monkeypatch.undo()
     assert layout.size_choices(30) == [("Screen · 512 px · 30 s", 0), ("Print · 1024 px · 3 min", 1024)]
+
+
+def test_a_clip_through_the_api_streams_its_frames_and_returns_an_mp4(client, tmp_path):
+    source = clip(tmp_path / "phone.mov", frames=24, fps=12, size=(128, 96), audio_seconds=2.0)
+    job = client.submit(content=handle_file(str(source)), style_preset="the-scream", size=96, fps=6, steps=3,
+                        api_name="/stylize_video")
+    outputs = list(job)
+    statuses = [status for _frame, status, _clip in outputs]
+    assert any(re.fullmatch(r"Painting frame \d+ of 12… \d+ % · about \d+ s left", s) for s in statuses), statuses
+    frames = {_digest(frame) for frame, _status, _clip in outputs if isinstance(frame, str) or (frame or {}).get("path")}
+    assert len(frames) >= 4  # frames as they are painted, not only the last
+    _frame, status, painted = job.result()
+    assert re.fullmatch(r"Done in \d+(\.\d)? s · 12 frames, 2 s at 6 fps, 96×72 px", status), status
+    info = probe(painted)
+    assert (info.size, info.fps, info.seconds, info.audio, info.codec) == ((96, 72), 6, 2, True, "h264")
+    assert read_metadata(painted)["styles"] == ["the-scream"] and read_metadata(painted)["steps"] == 3
+
+
+@pytest.mark.parametrize("kwargs, parameter, reason", [
+    ({"content": "photo"}, "content", "still picture, not a clip"),
+    ({"seconds": 100_000}, "seconds", "outside this server's limit"),
+    ({"fps": 500}, "fps", "up to 60"),
+])
+def test_a_clip_the_server_refuses_is_refused_before_it_is_queued(client, tmp_path, kwargs, parameter, reason):
+    source = clip(tmp_path / "c.mp4", frames=4)
+    call = {"content": handle_file(TUBINGEN if kwargs.get("content") == "photo" else str(source)),
+            **{k: v for k, v in kwargs.items() if k != "content"}}
+    with pytest.raises(ValidationError, match=f"{parameter}: .*{reason}"):
+        client.predict(**call, api_name="/stylize_video")
+
+
+def test_one_run_each_across_photos_and_clips(server, tmp_path):
+    client = Client(server.url, verbose=False)
+    source = clip(tmp_path / "c.mp4", frames=48, fps=12)
+    job = client.submit(content=handle_file(str(source)), size=64, steps=200, api_name="/stylize_video")
+    deadline = time.monotonic() + 60
+    while not any("frame" in status for _f, status, _c in job.outputs()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with pytest.raises(ValidationError, match="still under way"):
+        client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
+    job.cancel()

@@ -116,7 +116,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         page.locator("footer").wait_for()  # Gradio's footer, with its API page (Gradio shows that link on wide screens)
         assert screen == "phone" or page.locator("footer").get_by_text("Use via API").is_visible()
         tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
-        assert tabs == ["Masterpiece", "Your own", "By region"], tabs  # none folded into a menu on a phone
+        assert tabs == ["Photo", "Video", "Masterpiece", "Your own", "By region"], tabs  # none folded into a menu
         _shot(page, f"{screen}-1-before")
         page.locator("#examples img").first.click()
         page.get_by_text("10 s", exact=True).click()
@@ -327,7 +327,7 @@ def test_a_refused_photo_is_said_beside_it_and_the_page_stays_ready(browser, tmp
             assert time.monotonic() - pressed < 1.5 and page.locator("#stop").is_hidden()
             assert page.locator("#status .error:visible").count() == 0  # no "Error" label over the status
             page.locator("#content button[aria-label='Remove Image']").click()
-            page.wait_for_function("!document.querySelector('#photo-problem').innerText.includes('Not a photo')",
+            page.wait_for_function("!(document.querySelector('#photo-problem')?.innerText || '').includes('Not a photo')",
                                    timeout=5_000)
         # and a good photo paints
         _upload(page, "content", TUBINGEN)
@@ -400,3 +400,67 @@ def test_the_options_say_what_0_means_and_a_new_photo_clears_the_last_results(br
         _upload(page, "content", fresh)
         page.locator("#results").wait_for(state="hidden", timeout=3_000)  # the last photo's download is gone
         assert page.locator("#download").is_hidden()
+
+
+CLIP_STATE = """() => { const v = document.querySelector('#clip-out video');
+  return v && {duration: v.duration, width: v.videoWidth, ready: v.readyState, shown: v.offsetParent !== null}; }"""
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(browser, tmp_path, screen):
+    with serve(tmp_path) as app:
+        page = _open(browser, app, screen)
+        page.get_by_role("tab", name="Video").click()
+        page.locator("#run-video").wait_for()
+        tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
+        assert tabs == ["Photo", "Video", "Masterpiece", "Your own"], tabs  # a clip is painted whole
+        assert page.locator("#sizes").is_hidden() and page.locator("#run").is_hidden()
+        bad = tmp_path / "holiday.mp4"
+        bad.write_bytes(b"not a clip at all\n" * 50)
+        _upload(page, "clip", bad)
+        page.locator("#clip-problem").filter(has_text="not a video").wait_for(timeout=5_000)
+        page.locator("#clip-examples img, #clip-examples video").first.click()  # the example instead
+        page.locator("#clip-problem").wait_for(state="hidden", timeout=5_000)
+        page.wait_for_function("document.querySelector('#eta').innerText.startsWith('Paints the first')")
+        page.get_by_text("30 s", exact=True).click()
+        page.wait_for_function("document.querySelector('#eta').innerText.includes('about 30 s')")
+        _shot(page, f"{screen}-video-1-chosen")
+        page.locator("#run-video").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.includes('frame 2 of')",
+                               timeout=60_000)
+        assert _in_view(page, "#out img")
+        pictures = set()
+        deadline = time.monotonic() + 30
+        while len(pictures) < 3 and time.monotonic() < deadline:  # each frame shown as it is painted
+            pictures.add(page.locator("#out img").first.get_attribute("src"))
+            page.wait_for_timeout(100)
+        assert len(pictures) >= 3, pictures
+        _shot(page, f"{screen}-video-2-painting")
+        page.locator("#stop").click()
+        stopped = time.monotonic()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Stopped after frame')",
+                               timeout=5_000)
+        assert time.monotonic() - stopped < 1.0
+        page.locator("#results").wait_for()
+        page.wait_for_function(f"({CLIP_STATE})()?.ready >= 2", timeout=10_000)
+        frames, fps = (float(v) for v in re.search(r"(\d+) frames, [\d.]+ s at (\d+) fps", _status(page)).groups())
+        state = page.evaluate(f"({CLIP_STATE})()")
+        assert state["shown"] and state["duration"] == pytest.approx(frames / fps, abs=0.15), (state, _status(page))
+        assert page.locator("#download").inner_text().startswith("Download MP4 · ")
+        page.wait_for_function("!document.querySelector('#run-video').disabled", timeout=2_000)  # ready again
+        assert [t.inner_text() for t in page.locator("#results").get_by_role("tab").all() if t.is_visible()] == [
+            "Download"]  # no before/after or timelapse for a clip
+        _shot(page, f"{screen}-video-3-stopped")
+        with page.expect_response(lambda r: "/gradio_api/deep_link" in r.url) as answer:
+            page.locator(".share-link").first.click()
+        link = f"{app.url}?deep_link={answer.value.json()}"
+        width, height = SIZES["phone"]
+        stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        stranger.goto(link)
+        stranger.wait_for_function(f"({CLIP_STATE})()?.ready >= 2", timeout=10_000)
+        stranger.wait_for_timeout(2600)  # the page settles in the shared mode (SHOW_SHARED)
+        assert _in_view(stranger, "#clip-out video"), "the shared clip is below the fold"
+        assert stranger.locator("#run-video").is_visible() and stranger.locator("#run-video").inner_text() == "Paint"
+        _shot(stranger, f"{screen}-video-4-shared")
+    log = next(tmp_path.glob("app-*.log")).read_text()
+    assert "Traceback" not in log, log[-3000:]

@@ -70,7 +70,7 @@ def test_a_bad_upload_gets_the_same_clear_message(zerogpu, tmp_path):
     app, _log = zerogpu
     bad = tmp_path / "holiday.jpg"
     bad.write_text("this is not a picture")
-    with pytest.raises((AppError, ValidationError), match="photo: not an image") as info:
+    with pytest.raises((AppError, ValidationError), match="content: not an image") as info:
         Client(app.url, verbose=False).predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
     assert "ZeroGPU" not in str(info.value) and "Traceback" not in str(info.value)
 
@@ -93,3 +93,34 @@ def test_stop_ends_the_worker_although_zerogpu_does_not_tell_it(zerogpu):
     ended = next(e for e in _events(log) if e["event"] == "worker-end" and e["pid"] == worker)
     assert ended["t"] - cancelled < 5, ended["t"] - cancelled
     assert app.cpu_rate(1.5) < 0.25  # nothing left painting
+
+
+def test_a_clip_is_painted_by_the_worker_within_the_lease_it_asked_for(zerogpu, tmp_path):
+    from conftest import clip
+    from style_core import probe
+
+    app, log = zerogpu
+    source = clip(tmp_path / "c.mp4", frames=12, fps=12)
+    job = Client(app.url, verbose=False).submit(content=handle_file(str(source)), size=64, fps=6, steps=2,
+                                                api_name="/stylize_video")
+    outputs = list(job)
+    _frame, status, painted = job.result()
+    assert status.startswith("Done") and probe(painted).size == (64, 48) and probe(painted).seconds == 1
+    assert any("frame 3 of 6" in s for _f, s, _c in outputs)  # the worker's frames crossed as they came
+    call = [e for e in _events(log) if e["event"] == "call"][-1]
+    assert gpu.GPU_START_S + gpu.GPU_COLD_S <= call["duration"] <= gpu.GPU_CAP_S, call
+
+
+def test_a_clip_longer_than_the_lease_holds_is_planned_shorter_and_says_so(monkeypatch):
+    from style_core.video import plan_video
+    from style_core.video_io import ClipInfo
+    from ui import video
+
+    clip_info = ClipInfo(size=(1920, 1080), fps=30.0, seconds=60.0, rotation=0, audio=True, codec="h264")
+    monkeypatch.setattr(gpu, "LONGEST_S", 30.0)
+    monkeypatch.setattr(gpu, "ZERO_GPU", True)
+    longest, note = video._lease()
+    plan = plan_video(clip_info, StyleConfig(seconds=60), ("cuda", True), longest, note)
+    assert plan.seconds == 30 and plan.describe().endswith("(a ZeroGPU run holds 30 s of painting)")
+    asked = gpu.video_seconds(TUBINGEN, ["starry-night"], StyleConfig(seconds=60), "", longest, note)  # a photo: floor
+    assert asked == gpu.GPU_START_S + gpu.GPU_COLD_S

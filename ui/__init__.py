@@ -2,6 +2,7 @@
 
 - ``layout.py``: what sits where on the page, and the events;
 - ``painting.py``: the ``/stylize`` handler, the status words, the results after a run;
+- ``video.py``: the ``/stylize_video`` handler: a clip's plan, frames and the MP4 it leaves;
 - ``gpu.py``: where a run paints (this process, or a ZeroGPU worker) and the GPU time it asks for;
 - ``private_files.py``: each visitor's files served to that visitor only, and shared links;
 - ``settings.py``: the server's settings from the environment.
@@ -9,6 +10,6 @@
 ``app.py`` at the repository root builds the page and serves it.
 """
 
-from .layout import CSS, NOT_SHARED, build_demo
+from .layout import CSS, HEAD, NOT_SHARED, build_demo
 
-__all__ = ["CSS", "NOT_SHARED", "build_demo"]
+__all__ = ["CSS", "HEAD", "NOT_SHARED", "build_demo"]

@@ -34,6 +34,10 @@ class Described:
     def get_block_name(self) -> str:
         return next(c for c in type(self).__mro__ if c.__module__.startswith("gradio.")).__name__.lower()
 
+    # The API page names each input's component ("… the "Your photo" Image component"): Gradio's word for
+    # it, not this module's class (Imagefile, Pick, Setting, Whole).
+    get_block_class = get_block_name
+
 
 def described(component, text: str, api_type: dict | None = None, example: str | None = None):
     component.api_text, component.api_type, component.api_example = text, api_type, example
@@ -46,6 +50,15 @@ class ImageFile(Described, gr.Image):
     gr.Image decodes uploads itself and reports a bad file as a bare "Error"; style_core.image_io
     says what is wrong (empty, truncated, not an image, too large...). Same frontend as gr.Image.
     """
+
+    def preprocess(self, payload):
+        return None if payload is None else payload.path
+
+
+class ClipFile(Described, gr.Video):
+    """A video input that hands the uploaded file's path to style_core as it came: gr.Video would convert a
+    format other than its own or a webcam-only recording with a system ffmpeg, which a laptop may not
+    have; style_core.video_io reads them all. Same frontend as gr.Video."""
 
     def preprocess(self, payload):
         return None if payload is None else payload.path

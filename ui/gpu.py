@@ -1,10 +1,12 @@
-"""Where a painting runs: in this process, or on a ZeroGPU Space in a forked worker holding a GPU.
+"""Where a painting (a photo's, or a clip's) runs: in this process, or on a ZeroGPU Space in a forked worker
+holding a GPU.
 
 On ZeroGPU (the ``spaces`` package with ``SPACES_ZERO_GPU`` set) ``spaces.GPU`` runs the decorated
 generator in a forked process that holds a GPU for the seconds asked for, and pickles each item it
 yields back to the server. So the worker yields only picklable CPU objects (style_core's
 ``Progress`` records with PIL images, and ``Failure``), the server process never touches CUDA,
-and the seconds asked for come from the engine's own estimate for this run on a GPU.
+and the seconds asked for come from the engine's own estimate for this run on a GPU (a clip's: its plan,
+kept within the lease by ``longest``).
 
 Stop must end the worker even if ZeroGPU does not tell it: each run has a token file that exists
 while the run is wanted; the server removes it when the visitor stops or leaves, and the worker
@@ -14,6 +16,7 @@ Elsewhere the same generator runs in this process and Stop closes it directly.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,7 +26,8 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from style_core import Progress, StyleConfig, estimate_seconds, load_image, resolve_device, schedule, stylize
+from style_core import (Progress, StyleConfig, VideoProgress, estimate_seconds, load_image, plan_video, probe,
+                        resolve_device, schedule, stylize, stylize_video)
 from style_core.config import MAX_SIZE
 from style_core.devices import free_memory
 from style_core.optimize import device_key
@@ -108,7 +112,37 @@ def _paint(content: str, styles: list[str], config: StyleConfig, token: str,
         yield Failure(f"Out of memory at {config.size} px on this device: try a smaller size.")
 
 
-_worker = spaces.GPU(duration=gpu_seconds)(_paint) if spaces is not None else _paint
+def video_seconds(content: str, styles: list[str], config: StyleConfig, token: str, longest: float = math.inf,
+                  note: str = "") -> int:
+    """Seconds of GPU to ask ZeroGPU for a clip: as gpu_seconds, from the clip's plan on the worker's device
+    (which ``longest`` keeps within GPU_CAP_S). Takes the video worker's arguments."""
+    del styles, token
+    try:
+        plan = plan_video(probe(content), config, device_key(WORKER_DEVICE, config.precision), longest, note)
+    except ValueError:  # the worker will say what is wrong, quickly
+        return GPU_START_S + GPU_COLD_S
+    return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * plan.seconds))
+
+
+def _paint_video(content: str, styles: list[str], config: StyleConfig, token: str, longest: float = math.inf,
+                 note: str = "") -> Iterator[VideoProgress | Failure]:
+    """A clip's records (its frames painted, no file: the server writes them); ends when ``token`` disappears."""
+    try:
+        for progress in stylize_video(content, styles, config, longest=longest, note=note):
+            yield progress
+            if not os.path.exists(token):
+                return
+    except ValueError as exc:
+        yield Failure(str(exc))
+    except torch.OutOfMemoryError:
+        yield Failure("Out of memory on this device: try a smaller size.")
+
+
+if spaces is not None:
+    _worker = spaces.GPU(duration=gpu_seconds)(_paint)
+    _video_worker = spaces.GPU(duration=video_seconds)(_paint_video)
+else:
+    _worker, _video_worker = _paint, _paint_video
 
 
 def painting(content: str, styles: list[str], config: StyleConfig, masks: list | None = None
@@ -117,9 +151,23 @@ def painting(content: str, styles: list[str], config: StyleConfig, masks: list |
     if ZERO_GPU:  # end in time to hand back the picture so far, before ZeroGPU's lease runs out
         run_seconds = gpu_seconds(content, styles, config, "") - GPU_START_S
         config = config.replace(max_seconds=min(config.max_seconds or run_seconds, run_seconds))
+    yield from _tokened(_worker, content, styles, config, masks)
+
+
+def painting_video(content: str, styles: list[str], config: StyleConfig, longest: float = math.inf,
+                   note: str = "") -> Iterator[VideoProgress | Failure]:
+    """A clip's run where this server paints (as ``painting``), planned within ``longest`` seconds."""
+    if ZERO_GPU:
+        run_seconds = video_seconds(content, styles, config, "", longest, note) - GPU_START_S
+        config = config.replace(max_seconds=min(config.max_seconds or run_seconds, run_seconds))
+    yield from _tokened(_video_worker, content, styles, config, longest, note)
+
+
+def _tokened(worker, content: str, styles: list[str], config: StyleConfig, *rest) -> Iterator:
+    """``worker``'s records for a run with a token file that exists while the run is wanted (Stop removes it)."""
     handle, token = tempfile.mkstemp(prefix="deepstyle-run-")
     os.close(handle)
-    run = _worker(content, styles, config, token, masks)
+    run = worker(content, styles, config, token, *rest)
     try:
         yield from run
     finally:

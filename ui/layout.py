@@ -1,14 +1,17 @@
-"""The page: what sits where, and which event does what. The work is in painting.py and style_core.
+"""The page: what sits where, and which event does what. The work is in painting.py, video.py and style_core.
 
-Desktop: the choices (photo, painting, Paint) on the left, the canvas on the right, both on the
-first screen, so the painting forms in view. Phone: the same column by column; pressing Paint
+Desktop: the choices (a photo or a clip, the painting, Paint) on the left, the canvas on the right, both
+on the first screen, so the painting forms in view. Phone: the same column by column; pressing Paint
 brings the canvas into view. Settings beyond the painting sit in one closed panel; the results
-(download, before/after, timelapse, share link) appear under the canvas once there is a picture.
+(download, before/after, timelapse, share link; a clip's player) appear under and on the canvas once
+there is a picture. What the server would refuse says so before Paint is pressed: a photo or clip beside
+it, a time or size beside Paint, which is then not offered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from pathlib import Path
 
@@ -17,16 +20,25 @@ from PIL import Image
 
 from style_core import StyleConfig, estimate_seconds, load_image, plan_scales, presets
 from style_core.schedule import screen_size
+from style_core import video_io
+from style_core.video_io import read_frames
 
-from . import gpu, painting, regions, settings
-from .components import NUMBER, Choice, ImageFile, Pick, Setting, Toggle, Whole, described
+from . import gpu, painting, regions, settings, video
+from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Toggle, Whole, described
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
-NOT_SHARED = frozenset({"style_upload", "regions", "regions-map"})
+# A clip's own upload stays out too: the painted clip is what is shared (and the upload may be hundreds of MB).
+NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip"})
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
-EXAMPLE = str(Path(__file__).resolve().parent.parent / "docs" / "example-painting.jpg")
-EXAMPLE_NOTE = "Above: an example, the paper's photo as The Starry Night. Your painting appears there as it forms."
+EXAMPLE = str(DOCS / "example-painting.jpg")
+EXAMPLE_CLIP = str(DOCS / "example-clip.mp4")  # a pan over the paper's photo, made for the page
+# What the line under the canvas says before a run, by what the canvas shows.
+CAPTIONS = {"example": "Above: an example, the paper's photo as The Starry Night. Your painting appears there as "
+                       "it forms.",
+            "photo": "Above: your photo. Press Paint and it is painted there as you watch.",
+            "clip": "Above: your clip's first frame. Press Paint and each frame is painted there as you watch."}
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -39,7 +51,7 @@ CSS = """
 @media (max-width: 640px) {
   #gallery .caption-label {display: none}
   #gallery, #gallery .grid-wrap {height: 110px !important}
-  #out {height: 340px !important}  /* a landscape painting fills a phone's width */
+  #out, #clip-out {height: 340px !important}  /* a landscape painting fills a phone's width */
 }
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
@@ -48,28 +60,57 @@ CSS = """
 #buttons #stop {position: absolute; inset: 0; z-index: 2}
 #about {font-size: 0.85em}
 #download, #download-jpeg {font-size: var(--text-md)}  /* "Download PNG · 512×384 px · 406 kB" on one line */
+/* A refused photo or clip is said over the foot of its box: nothing below moves when the line comes or goes. */
+#photo-box, #clip-box {position: relative}
+#photo-problem, #clip-problem, #gif-note {position: absolute; left: 6px; right: 6px; bottom: 6px; z-index: 20; margin: 0;
+  padding: 4px 8px; border-radius: 6px; background: var(--block-background-fill);
+  border: 1px solid var(--error-border-color, #ef4444); box-shadow: 0 1px 4px rgba(0, 0, 0, 0.2)}
+#photo-problem p, #clip-problem p, #gif-note p {margin: 0; font-size: 0.9em}
+#gif-note {border-color: var(--border-color-primary); align-items: center; flex-wrap: nowrap}
+#eta.refused p {opacity: 1; color: var(--error-text-color, #b91c1c)}
+#input-tabs > .tab-wrapper {margin-bottom: 2px}
+#style-tabs.clip-mode #tab-regions-button, #results.clip-results #tab-compare-button,
+#results.clip-results #tab-timelapse-button {display: none}
 """ + regions.CSS
 
 # A shared link's page (?deep_link=...): the link restores the painting chosen (its line under the gallery)
 # but not the gallery's outline, so outline it (a click, as the visitor's own); and the visitor came to see
-# the painting, which on a phone sits under the choices: bring it into view.
-SHOW_SHARED = """(...args) => {
-  if (new URLSearchParams(location.search).has("deep_link")) {
-    setTimeout(() => {
-      const title = document.querySelector("#chosen strong")?.innerText;
-      const thumbs = [...document.querySelectorAll("#gallery .thumbnail-item")];
-      const chosen = thumbs.find((thumb) => title && thumb.querySelector("img")?.alt === title);
-      if (chosen && !chosen.classList.contains("selected")) chosen.click();
-      const canvas = document.getElementById("out");
-      if (canvas && canvas.getBoundingClientRect().top > window.innerHeight / 2) canvas.scrollIntoView({block: "start"});
-    }, 400);
-  }
-  return args;
-}"""
-# Pressing Paint on a phone: the canvas sits under the choices, so bring it into view.
+# the painting, which on a phone sits under the choices: bring it into view, and keep it there while the
+# page settles in the owner's mode (a clip's link opens the Video tab: what is above the clip moves), until
+# it has stood still in view for a second. In the page's head: it waits for the page, whatever Gradio's own
+# events do (a shared page's load events were seen not to run at all, one time in five).
+HEAD = """<script>
+(() => {
+  if (!new URLSearchParams(location.search).has("deep_link")) return;
+  let outlined = false, still = 0;
+  const keep = setInterval(() => {
+    const title = document.querySelector("#chosen strong")?.innerText;
+    const thumbs = [...document.querySelectorAll("#gallery .thumbnail-item")];
+    const chosen = thumbs.find((thumb) => title && thumb.querySelector("img")?.alt === title);
+    if (!outlined && chosen) {
+      outlined = true;
+      if (!chosen.classList.contains("selected")) chosen.click();
+    }
+    const clip = document.getElementById("clip-out");
+    const canvas = clip && clip.offsetParent !== null ? clip : document.getElementById("out");
+    if (!canvas || canvas.offsetParent === null) return;
+    const top = canvas.getBoundingClientRect().top;
+    const room = window.innerHeight + window.scrollY < document.documentElement.scrollHeight - 2;
+    if (Math.abs(top) > 40 && (top < 0 || room)) { canvas.scrollIntoView({block: "start"}); still = 0; }
+    else if (++still >= 4 && outlined) clearInterval(keep);
+  }, 250);
+  setTimeout(() => clearInterval(keep), 10000);
+})();
+</script>"""
+# Pressing Paint on a phone: the canvas sits under the choices, so bring it into view; not when there is no
+# photo or clip, or a refusal is said over it (the reason would scroll out of view).
 SHOW_CANVAS = """(...args) => {
+  const shown = (selector) => { const e = document.querySelector(selector); return e && e.offsetParent !== null; };
+  const video = shown("#clip-box");
+  const chosen = video ? document.querySelector("#clip video") : document.querySelector("#content img");
+  const refused = shown(video ? "#clip-problem" : "#photo-problem");
   const canvas = document.getElementById("out");
-  if (canvas) {
+  if (canvas && chosen && !refused) {
     const box = canvas.getBoundingClientRect();
     if (box.top < 0 || box.bottom > window.innerHeight) canvas.scrollIntoView({behavior: "smooth", block: "start"});
   }
@@ -84,7 +125,7 @@ SCREEN = screen_size(gpu.DEVICE_TYPE)
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
         with gr.Column(elem_id="page"):
-            gr.Markdown("# DeepStyle\nPick a photo and a masterpiece, press **Paint**, and watch your photo being "
+            gr.Markdown("# DeepStyle\nPick a photo or a clip and a masterpiece, press **Paint**, and watch it being "
                         "painted.", elem_id="intro")
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5, min_width=320):
@@ -97,17 +138,11 @@ def build_demo() -> gr.Blocks:
 
 
 def _choices() -> dict:
-    # The example beside the photo (below it on a phone), so that "By region" keeps Paint on a laptop's first screen.
-    with gr.Row(equal_height=False, elem_id="photo-row"):
-        with gr.Column(scale=4, min_width=230):
-            content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
-                                          elem_id="content", height=210),
-                                "The photo to repaint: an image file (JPEG, PNG, WebP, GIF, BMP or TIFF).",
-                                example="presets/tubingen.jpg")
-        with gr.Column(scale=1, min_width=90):
-            gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo",
-                        cache_examples=False, elem_id="examples")
-    problem = gr.Markdown(elem_id="photo-problem")
+    with gr.Tabs(elem_id="input-tabs", selected="photo") as input_tabs:
+        with gr.Tab("Photo", id="photo", elem_id="tab-photo") as photo_tab:
+            content, problem, gif_note, gif_to_clip = _photo_box()
+        with gr.Tab("Video", id="video", elem_id="tab-video") as video_tab:
+            clip, clip_problem = _clip_box()
     picked = _style_picker()
     with gr.Row(equal_height=True, elem_id="go"):
         seconds = described(
@@ -115,16 +150,64 @@ def _choices() -> dict:
                    label="Time to paint", elem_id="time", scale=2, min_width=200),
             f"Seconds to paint the screen painting for, when steps is 0 (this server allows up to "
             f"{settings.MAX_SECONDS:g} s in all); a print takes longer: see size.", NUMBER)
+        video_seconds = described(
+            Choice([(label, value) for value, label in video.TIME_CHOICES], value=video.DEFAULT_SECONDS,
+                   label="Time to paint the clip", elem_id="video-time", scale=2, min_width=200, visible=False),
+            f"Seconds the whole clip's painting takes, when steps is 0 (up to {settings.MAX_SECONDS:g} s): the plan "
+            "picks the size, the frame rate and how much of the clip fits.", NUMBER)
         with gr.Column(scale=1, min_width=120, elem_id="buttons"):
             run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
-            # The same button for the "By region" tab, where it paints through /stylize_regions.
+            # The same button for the "By region" tab, where it paints through /stylize_regions, and for a clip.
             run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
+            run_video = gr.Button("Paint", variant="primary", elem_id="run-video", size="lg", visible=False)
             stop = gr.Button("Stop", variant="stop", elem_id="stop", size="lg", visible=False)
     sizes = gr.Radio(size_choices(), value=0, label="Size", elem_id="sizes", visible=len(size_choices()) > 1)
     eta = gr.Markdown(elem_id="eta")
+    # The input tab open (photo, video) and the painting's tab, as "video presets": a component (not a gr.State)
+    # so that a shared link's page, which Gradio saves component by component, opens in the owner's mode.
+    mode = gr.Textbox(MODE, visible="hidden", elem_id="mode", interactive=False)
     controls = _settings()
-    return {"content": content, "problem": problem, **picked, "seconds": seconds, "run": run,
-            "run_regions": run_regions, "stop": stop, "sizes": sizes, "eta": eta, **controls}
+    return {"content": content, "problem": problem, "gif_note": gif_note, "gif_to_clip": gif_to_clip, "clip": clip,
+            "clip_problem": clip_problem,
+            "input_tabs": (input_tabs, photo_tab, video_tab), **picked, "seconds": seconds,
+            "video_seconds": video_seconds, "run": run, "run_regions": run_regions, "run_video": run_video,
+            "stop": stop, "sizes": sizes, "eta": eta, "mode": mode, **controls}
+
+
+def _photo_box() -> tuple:
+    # The example beside the photo (below it on a phone), so that "By region" keeps Paint on a laptop's first screen.
+    with gr.Row(equal_height=False, elem_id="photo-row"):
+        with gr.Column(scale=4, min_width=230, elem_id="photo-box"):
+            content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
+                                          elem_id="content", height=210),
+                                f"The photo to repaint: an image file ({image_formats()}).",
+                                example="presets/tubingen.jpg")
+            problem = gr.Markdown(elem_id="photo-problem", visible=False)
+            with gr.Row(elem_id="gif-note", visible=False) as gif_note:
+                gr.Markdown("An animated GIF: its first frame is painted as a photo.", elem_id="gif-note-text")
+                gif_to_clip = gr.Button("Paint it as a clip", size="sm", elem_id="gif-to-clip", min_width=120, scale=0)
+        with gr.Column(scale=1, min_width=90):
+            gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo",
+                        cache_examples=False, elem_id="examples")
+    return content, problem, gif_note, gif_to_clip
+
+
+def _clip_box() -> tuple:
+    with gr.Row(equal_height=False, elem_id="clip-row"):
+        with gr.Column(scale=4, min_width=230, elem_id="clip-box"):
+            clip = described(ClipFile(label="Your clip", sources=["upload", "webcam"], elem_id="clip", height=210),
+                             "The clip to repaint: MP4, MOV (an iPhone's HEVC too), WebM, AVI or an animated GIF.",
+                             example="docs/example-clip.mp4")
+            problem = gr.Markdown(elem_id="clip-problem", visible=False)
+        with gr.Column(scale=1, min_width=90):
+            gr.Examples([[EXAMPLE_CLIP]], [clip], label="…or a pan over the paper's photo", cache_examples=False,
+                        elem_id="clip-examples")
+    return clip, problem
+
+
+def image_formats() -> str:
+    """The photo formats this server reads, in words."""
+    return "JPEG, PNG, WebP, AVIF, HEIC, GIF, BMP or TIFF"
 
 
 def size_choices(seconds: float | None = None) -> list[tuple[str, int]]:
@@ -151,19 +234,19 @@ def _duration(seconds: float) -> str:
 def _style_picker() -> dict:
     """One picker: the four paintings, the visitor's own painting, or two paintings by region."""
     ids = list(presets.STYLE_IDS)
-    with gr.Tabs(elem_id="style-tabs"):
-        with gr.Tab("Masterpiece", elem_id="tab-presets") as presets_tab:
+    with gr.Tabs(elem_id="style-tabs", selected="presets") as style_tabs:
+        with gr.Tab("Masterpiece", id="presets", elem_id="tab-presets") as presets_tab:
             gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
                                  columns=4, height=150, allow_preview=False, selected_index=0,
                                  object_fit="cover", buttons=[], elem_id="gallery")
             chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
-        with gr.Tab("Your own", elem_id="tab-own") as own_tab:
+        with gr.Tab("Your own", id="own", elem_id="tab-own") as own_tab:
             style_image = described(
                 ImageFile(label="Your own painting (instead of a masterpiece)", type="filepath",
                           sources=["upload", "clipboard"], elem_id="style_upload", height=170),
                 "Your own painting, an image file; used instead of style_preset. None: the preset.",
                 example="presets/composition-vii.jpg")
-        with gr.Tab("By region", elem_id="tab-regions") as regions_tab:
+        with gr.Tab("By region", id="regions", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
@@ -175,8 +258,8 @@ def _style_picker() -> dict:
         return ids[evt.index], _painting_line(ids[evt.index])
 
     gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
-    return {"style_preset": style_preset, "style_image": style_image, "tabs": (presets_tab, own_tab, regions_tab),
-            "gallery": gallery, **by_region}
+    return {"style_preset": style_preset, "style_image": style_image, "style_tabs": style_tabs,
+            "tabs": (presets_tab, own_tab, regions_tab), "gallery": gallery, **by_region}
 
 
 def _painting_line(preset_id: str) -> str:
@@ -200,21 +283,27 @@ def _settings() -> dict:
         with gr.Row():
             size = described(Setting(0, painting.MAX_SIZE, value=DEFAULTS.size, step=16, precision=0,
                                      label="Size (long side, px; 0: the screen size)", elem_id="size"),
-                             f"Long side of the picture, px: 0 for the screen size ({SCREEN} px here); larger is a "
-                             f"print, up to {painting.MAX_SIZE} px on this server, and takes longer.")
+                             f"Long side of the picture, px: 0 for the screen size ({SCREEN} px here; a clip's frames: "
+                             f"planned from the time); a photo larger is a print, up to {painting.MAX_SIZE} px on this "
+                             "server, and takes longer.")
             steps = described(Setting(*ranges["steps"], value=DEFAULTS.steps, step=1, precision=0,
                                       label="Steps (0: as many as fit in the time)", elem_id="steps"),
-                              f"Optimiser steps, {_span('steps')}; 0 paints for the time in seconds instead. The "
-                              "same steps and seed repeat a picture.")
+                              f"Optimiser steps, {_span('steps')} (a clip: each frame's, the first five times as "
+                              "many); 0 paints for the time in seconds instead. The same steps and seed repeat a "
+                              "picture.")
         seed = described(Whole(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)",
                                elem_id="seed"), "The run's seed: the same steps and seed give the same picture.")
+        # A clip's frame rate, as the API takes it: the page leaves it to the plan.
+        fps = described(Whole(value=0, label="Frames a second", elem_id="fps", visible="hidden"),
+                        f"Frames a second painted, at most the clip's own (up to {video.MAX_FPS}); 0: planned from the "
+                        "time.", NUMBER)
         with gr.Row():
             second = described(Pick([("None", "")] + choices, value="", label="Blend in a second painting",
                                     elem_id="second"), f"A second painting's id to blend in ({PAINTING_IDS}), "
                                                        "or empty for none.")
             blend = described(Setting(*ranges["blend"], value=0.5, step=0.05, label="Its share", elem_id="blend"),
                               f"The second painting's share, {_span('blend')}.")
-    return {"size": size, "steps": steps, "style_strength": strength, "preserve_color": preserve,
+    return {"size": size, "steps": steps, "fps": fps, "style_strength": strength, "preserve_color": preserve,
             "style_scale": scale, "seed": seed, "second_style": second, "blend": blend}
 
 
@@ -224,22 +313,28 @@ def _span(parameter: str) -> str:
 
 
 def _canvas() -> dict:
+    # Share (to the Hub) only where it works: on Spaces; elsewhere Gradio answers "Must be on Spaces to share".
+    shared = ["share"] if settings.ON_SPACES else []
     out = gr.Image(EXAMPLE, label="Painting", type="pil", format="png", elem_id="out", interactive=False,
-                   height=480, buttons=["download", "share", "fullscreen"] if settings.ON_SPACES else ["download", "fullscreen"])
+                   height=480, buttons=["download", *shared, "fullscreen"])
+    # A clip, once painted, plays where its frames formed.
+    clip_out = gr.Video(label="Painted clip", elem_id="clip-out", interactive=False, height=480, visible=False,
+                        autoplay=True, loop=True, buttons=["download", *shared])
     status = gr.Textbox(label="Status", show_label=False, elem_id="status", interactive=False, lines=1,
-                        placeholder=EXAMPLE_NOTE)
+                        placeholder=CAPTIONS["example"])
     with gr.Tabs(visible=False, elem_id="results") as results:
-        with gr.Tab("Download", elem_id="tab-download"):
+        with gr.Tab("Download", id="download", elem_id="tab-download"):
             with gr.Row():
                 download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
                 jpeg = gr.DownloadButton("Download JPEG", elem_id="download-jpeg", visible=False)
                 share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_classes=["share-link"])
-        with gr.Tab("Before / after", elem_id="tab-compare"):
+        with gr.Tab("Before / after", id="compare", elem_id="tab-compare"):
             compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
-        with gr.Tab("Timelapse", elem_id="tab-timelapse"):
-            timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420)
-    return {"out": out, "status": status, "results": results, "download": download, "jpeg": jpeg, "share": share,
-            "compare": compare, "timelapse": timelapse}
+        with gr.Tab("Timelapse", id="timelapse", elem_id="tab-timelapse"):
+            timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420,
+                                 buttons=["download", "fullscreen"])
+    return {"out": out, "clip_out": clip_out, "status": status, "results": results, "download": download,
+            "jpeg": jpeg, "share": share, "compare": compare, "timelapse": timelapse}
 
 
 def _about() -> None:
@@ -261,54 +356,105 @@ def _about() -> None:
 
 
 def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
-    """The events: estimate, Paint → stream → results, Stop."""
+    """The events: choices and their estimate, Paint → stream → results, Stop."""
     painting.RUNS.pending = lambda session: _queued_or_running(demo, session)
     record = gr.State()
-    c["content"].change(_photo_chosen, c["content"], [v["out"], c["problem"], c["editor"], v["results"]], queue=False,
-                        show_progress="hidden", api_visibility="private")
+    _wire_choices(demo, c, v)
+    photo_inputs = [c[k] for k in painting.RUN_PARAMETERS]
+    run = _paint_chain(c["run"], _start, _why_photo, photo_inputs, [], painting.paint, "stylize", painting.check_run, photo_inputs,
+                       c, v, record, [v["out"], v["status"], record])
+    regions_inputs = [c[k] for k in ("content", "region_first", "region_second", "regions_map", "size", "steps",
+                                     "style_strength", "preserve_color", "style_scale", "seed", "seconds")]
+    run_regions = _paint_chain(c["run_regions"], _start_regions, _why_regions, [c["editor"], *regions_inputs[:3], *regions_inputs[4:]],
+                               [c["regions_map"]], painting.paint_regions, "stylize_regions", painting.check_regions,
+                               regions_inputs, c, v, record, [v["out"], v["status"], record])
+    video_inputs = [c["clip" if k == "content" else "video_seconds" if k == "seconds" else k]
+                    for k in video.VIDEO_PARAMETERS]
+    run_video = _paint_chain(c["run_video"], _start_video, _why_video, video_inputs, [], video.paint_video, "stylize_video",
+                             video.check_video, video_inputs, c, v, record,
+                             [v["out"], v["status"], v["clip_out"], record])
+    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions, run_video],
+                    api_visibility="private")
+
+
+def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
+    """A photo or clip checked as it arrives, the tabs and what they show, the estimate beside Paint."""
+    input_tabs, photo_tab, video_tab = c["input_tabs"]
+    c["content"].change(_photo_chosen, c["content"],
+                        [v["out"], v["clip_out"], c["problem"], c["gif_note"], c["editor"], v["results"],
+                         v["status"]], queue=False, show_progress="hidden", api_visibility="private")
+    c["clip"].change(_clip_chosen, c["clip"], [v["out"], v["clip_out"], c["clip_problem"], v["results"], v["status"]],
+                     queue=False, show_progress="hidden", api_visibility="private")
     c["sizes"].input(lambda side: side, c["sizes"], c["size"], queue=False, show_progress="hidden",
-                      api_visibility="private")
-    presets_tab, own_tab, regions_tab = c["tabs"]
-    for tab, by_region in ((presets_tab, False), (own_tab, False), (regions_tab, True)):
-        tab.select(lambda r=by_region: (gr.update(visible=not r), gr.update(visible=r)), None,
-                   [c["run"], c["run_regions"]], queue=False, api_visibility="private",
-                   js=regions.WATCH_BRUSH if by_region else None)
-    timing = [c["content"], c["size"], c["steps"], c["seconds"]]
-    for trigger in (c["content"].change, c["size"].change, c["steps"].change, c["seconds"].change):
-        trigger(estimate, timing, [c["eta"], c["sizes"]], queue=False, show_progress="hidden", api_visibility="private")
-    demo.load(estimate, timing, [c["eta"], c["sizes"]], queue=False, api_visibility="private")
-    # A shared link's page: the painting chosen outlined in the gallery, and the painting in view on a phone.
-    demo.load(None, None, None, js=SHOW_SHARED)
-    ended = [v["out"], v["download"], v["jpeg"], v["compare"], v["timelapse"], v["results"], v["status"]]
-    run = _paint_chain(c["run"], _start, [c["content"]], [], painting.paint, "stylize", painting.check_run,
-                       [c[k] for k in ("content", "style_preset", "style_image", "size", "steps", "style_strength",
-                                       "preserve_color", "style_scale", "seed", "second_style", "blend", "seconds")],
-                       c, v, record, ended)
-    run_regions = _paint_chain(c["run_regions"], _start_regions, [c["content"], c["editor"]], [c["regions_map"]],
-                               painting.paint_regions, "stylize_regions", painting.check_regions,
-                               [c[k] for k in ("content", "region_first", "region_second", "regions_map", "size",
-                                               "steps", "style_strength", "preserve_color", "style_scale", "seed",
-                                               "seconds")],
-                               c, v, record, ended)
-    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions], api_visibility="private")
+                     api_visibility="private")
+    held = [c["mode"], c["seconds"], c["video_seconds"], c["sizes"]]
+    shown = [c["mode"], c["run"], c["run_regions"], c["run_video"], c["seconds"], c["video_seconds"], c["sizes"],
+             c["style_tabs"]]
+    timing = [c["mode"], c["content"], c["clip"], c["size"], c["steps"], c["seconds"], c["video_seconds"]]
+    told = [c["eta"], c["sizes"], c["run"], c["run_regions"], c["run_video"]]
+    tabs = [(photo_tab, "photo", None), (video_tab, "video", None)] + [
+        (tab, name, regions.WATCH_BRUSH if name == "regions" else None)
+        for tab, name in zip(c["tabs"], ("presets", "own", "regions"))]
+    for tab, name, js in tabs:
+        tab.select(functools.partial(_mode, name), held, shown, queue=False, api_visibility="private",
+                   js=js).then(estimate, timing, told, queue=False, show_progress="hidden", api_visibility="private")
+    # An animated GIF dropped as a photo: offered as a clip (the Video tab, with the GIF in it).
+    c["gif_to_clip"].click(lambda content, *current: (gr.update(selected="video"), content, *_mode("video", *current)),
+                           [c["content"], *held], [input_tabs, c["clip"], *shown], queue=False,
+                           api_visibility="private").then(estimate, timing, told, queue=False, show_progress="hidden",
+                                                          api_visibility="private")
+    for trigger in (c["content"].change, c["clip"].change, c["size"].change, c["steps"].change, c["seconds"].change,
+                    c["video_seconds"].change):
+        trigger(estimate, timing, told, queue=False, show_progress="hidden", api_visibility="private")
+    demo.load(estimate, timing, told, queue=False, api_visibility="private")
 
 
-def _paint_chain(button, start, start_inputs, start_outputs, handler, api_name, validator, inputs, c, v, record,
-                 ended):
-    """Paint pressed → ``start`` (buttons, refusals) → the run's endpoint, streamed → the results."""
+MODE = "photo presets"
+PAINT = {"value": "Paint", "variant": "primary"}  # Paint's own look, sent with every change of a Paint button
+
+
+def _mode(picked: str, current: str, seconds, video_seconds, sizes) -> tuple:
+    """A tab picked (an input tab: photo, video; or a painting's tab): the mode it leaves the page in, and
+    what the page shows for it: the Paint of that endpoint, the time choices of photos or of clips, the sizes
+    (photos only), the "By region" tab (photos only: a clip is painted whole; Masterpiece instead).
+    Each choice is sent in full (value and visibility): Gradio keeps a component in the session as its last
+    update left it, and a shared link's page is saved from there (an update with only some of it saved no
+    time and a hidden Paint reading "Run")."""
+    source, style = current.split()
+    source, style = (picked, style) if picked in ("photo", "video") else (source, picked)
+    if source == "video" and style == "regions":
+        style = "presets"
+    mode, photo = f"{source} {style}", source == "photo"
+    # The "By region" tab is hidden by a class (gr.Tab's own visible does not hide its button once shown, 6.31).
+    tabs = {"elem_classes": [] if photo else ["clip-mode"], **({"selected": style} if style != current.split()[1] else {})}
+    return (mode, *_paints(mode, True), gr.update(value=seconds, visible=photo),
+            gr.update(value=video_seconds, visible=not photo),
+            gr.update(value=sizes, visible=photo and len(size_choices()) > 1), gr.update(**tabs))
+
+
+def _paint_chain(button, start, why, start_inputs, start_outputs, handler, api_name, validator, inputs, c, v, record,
+                 outputs):
+    """Paint pressed → ``start`` (a refusal said beside Paint, else the buttons) → the run's endpoint, streamed
+    into ``outputs`` → the results."""
     # Queued (its own concurrency group, so it never waits for a painting): a queued event's
     # gr.Error reaches the visitor as a toast with its message; an unqueued one shows a bare "Error".
     # Not the status among its outputs: a refusal here (a bad photo, a second run) would mark it "Error".
-    started = button.click(start, start_inputs, [button, c["stop"], v["results"], record, *start_outputs],
+    started = button.click(start, start_inputs, [button, c["stop"], v["results"], v["out"], v["clip_out"], record,
+                                                 *start_outputs],
                            show_progress="hidden", api_visibility="private", js=SHOW_CANVAS)
+    # The reason of a refusal, beside Paint where the visitor looks (the toast may be out of sight).
+    button.click(functools.partial(_refusal_line, why), start_inputs, c["eta"], queue=False, show_progress="hidden",
+                 api_visibility="private")
     # The status line says how far the run is in words; Gradio's own indicator stays small (it shows a
     # place in the queue while waiting) instead of covering the status with its bar and timer.
-    run = started.success(handler, inputs, [v["out"], v["status"], record], api_name=api_name, validator=validator,
+    run = started.success(handler, inputs, outputs, api_name=api_name, validator=validator,
                           show_progress="minimal", show_progress_on=[v["status"]],
                           concurrency_limit=settings.CONCURRENCY, concurrency_id="paint")
     # Finishing (PNG, before/after, timelapse: up to a second) keeps the painting in view: Gradio's
     # indicator would cover the canvas and the status ("Done in …") just as the painting is done.
-    run.then(_ended, [record], ended + [button, c["stop"]], api_visibility="private", show_progress="hidden")
+    ended = [v["out"], v["clip_out"], v["download"], v["jpeg"], v["compare"], v["timelapse"], v["results"],
+             v["status"], button, c["stop"]]
+    run.then(_ended, [record], ended, api_visibility="private", show_progress="hidden")
     return run
 
 
@@ -321,61 +467,161 @@ def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
     return any(event.session_hash == session for event in itertools.chain(waiting, running))
 
 
-def _start(content, request: gr.Request):
-    """Paint pressed: refuse a photo that cannot be painted or a second run (the buttons stay as they
-    are), or turn the buttons into their running state."""
-    refusal = (painting.NO_PHOTO if content is None else painting.photo_problem(content)
-               or (painting.ALREADY_PAINTING if painting.RUNS.busy(request.session_hash) else ""))
-    if refusal:
+def _start(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
+           second_style, blend, seconds, request: gr.Request):
+    """Paint pressed: a run the server would refuse is refused here, the buttons left ready (the reason in
+    a toast, and beside Paint: _refusal_line); else the buttons turn to their running state."""
+    _refuse(_why_photo(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale,
+                       seed, second_style, blend, seconds), request)
+    return _running()
+
+
+def _start_regions(editor, content, first_painting, second_painting, size, steps, style_strength, preserve_color,
+                   style_scale, seed, seconds, request: gr.Request):
+    """Paint pressed in the "By region" tab: as _start, and the strokes as one image for the run."""
+    _refuse(_why_regions(editor, content, first_painting, second_painting, size, steps, style_strength, preserve_color,
+                         style_scale, seed, seconds), request)
+    return *_running(), regions.strokes(editor)
+
+
+def _start_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
+                 style_scale, seed, request: gr.Request):
+    """Paint pressed in the Video tab: as _start."""
+    _refuse(_why_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
+                       style_scale, seed), request)
+    return _running()
+
+
+def _why_photo(*values) -> str:
+    return painting.run_refusal(*values)[1]
+
+
+def _why_regions(editor, content, first_painting, second_painting, *settings_values) -> str:
+    strokes = regions.strokes(editor)
+    if content is not None and strokes is None:
+        return painting.NO_REGIONS.capitalize()
+    return painting.regions_refusal(content, first_painting, second_painting, strokes, *settings_values)[1]
+
+
+def _why_video(*values) -> str:
+    return video.video_refusal(*values)[1]
+
+
+def _refuse(message: str, request: gr.Request) -> None:
+    """End the Paint chain with ``message`` (a second run of the visitor's where there is none) as a toast."""
+    message = message or (painting.ALREADY_PAINTING if painting.RUNS.busy(request.session_hash) else "")
+    if message:
         # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
-        gr.Warning(refusal)
-        raise gr.Error(refusal, visible=False, print_exception=False)
+        gr.Warning(message)
+        raise gr.Error(message, visible=False, print_exception=False)
+
+
+def _refusal_line(why, *values):
+    """Beside Paint, why the server refuses the run it would start (nothing when it would not)."""
+    message = why(*values)
+    return gr.update(value=f"⚠️ {message}", elem_classes=["refused"]) if message else gr.skip()
+
+
+def _running():
+    """The buttons of a run under way (Stop in Paint's place), the results of the last run gone, the canvas out."""
     # Both buttons said in full: a shared link's page restores the owner's buttons as they were saved
     return (gr.update(value="Painting…", variant="secondary"), gr.update(value="Stop", variant="stop", visible=True),
-            gr.update(visible=False), None)
+            gr.update(visible=False), gr.update(visible=True), gr.update(visible=False), None)
 
 
 def _photo_chosen(content):
     """A photo chosen (or removed): checked at once. A good one goes on the canvas (the painting starts
-    from it) and under the brush, the last run's results leave; a bad one is refused beside it."""
+    from it) and under the brush, the last run's results leave; a bad one is refused over its box. An
+    animated GIF is said to be painted from its first frame, with an offer to paint it as a clip."""
+    example = (EXAMPLE, gr.update(visible=False))
     if content is None:
-        return EXAMPLE, "", None, gr.skip()
+        return *example, gr.update(visible=False), gr.update(visible=False), None, gr.skip(), _caption("example")
     try:
         photo = load_image(content, "photo")
     except ValueError as exc:
-        return EXAMPLE, f"⚠️ Not a photo we can paint: {exc}", None, gr.skip()
-    return content, "", regions.photo_under_brush(photo), gr.update(visible=False)
+        reason = str(exc).removeprefix("photo: ")
+        return (*example, gr.update(value=f"⚠️ Not a photo we can paint: {reason}", visible=True),
+                gr.update(visible=False), None, gr.skip(), _caption("example"))
+    stored = _stored(content)
+    shown = content if stored.get("format") in SHOWN_AS_IS else _preview(photo)
+    return (shown, gr.update(visible=False), gr.update(visible=False), gr.update(visible=stored.get("animated", False)),
+            regions.photo_under_brush(photo), gr.update(visible=False), _caption("photo"))
 
 
-def _start_regions(content, editor, request: gr.Request):
-    """Paint pressed in the "By region" tab: as _start, and the strokes as one image for the run."""
-    strokes = regions.strokes(editor)
-    if content is not None and strokes is None:
-        raise gr.Error(painting.NO_REGIONS.capitalize(), print_exception=False)
-    return *_start(content, request), strokes
+# What every browser shows as it is; a HEIC (Chrome, Firefox) or a TIFF (all but Safari) goes on the canvas decoded.
+SHOWN_AS_IS = {"JPEG", "PNG", "WEBP", "AVIF", "GIF", "BMP"}
+
+
+def _stored(path: str) -> dict:
+    """The photo file's format and whether it is animated (an empty dict where it cannot be opened)."""
+    with contextlib.suppress(OSError, ValueError), Image.open(path) as image:
+        return {"format": image.format, "animated": bool(getattr(image, "is_animated", False))}
+    return {}
+
+
+def _preview(photo: Image.Image) -> Image.Image:
+    preview = photo.copy()
+    preview.thumbnail((painting.SHOWN_SIDE, painting.SHOWN_SIDE))
+    return preview
+
+
+def _clip_chosen(clip):
+    """A clip chosen (or removed): checked at once. A good one's first frame goes on the canvas and the last
+    run's results leave; a bad one is refused over its box."""
+    example = (EXAMPLE, gr.update(visible=False))
+    if clip is None:
+        return *example, gr.update(visible=False), gr.skip(), _caption("example")
+    if problem := video.clip_problem(clip):
+        return (*example, gr.update(value=f"⚠️ Not a clip we can paint: {problem}", visible=True), gr.skip(),
+                _caption("example"))
+    info = video.probe(clip, "clip")
+    first = next(read_frames(clip, video_io.even_size(info.size, min(painting.SHOWN_SIDE, max(info.size))), info.fps, 1))
+    return first, gr.update(visible=False), gr.update(visible=False), gr.update(visible=False), _caption("clip")
+
+
+def _caption(shown: str):
+    """The line under the canvas, emptied, with what the canvas now shows as its placeholder."""
+    return gr.update(value="", placeholder=CAPTIONS[shown])
 
 
 def _stopping(record):
     if record is not None:
         record.stopped = True
-    return painting.final_status(record)
+    return video.final_status(record) if record is not None and record.kind == "video" else painting.final_status(record)
 
 
 def _ended(record):
-    """After the run (finished, stopped or failed): results of the picture reached, buttons back."""
-    buttons = (gr.update(value="Paint", variant="primary"), gr.update(visible=False))
+    """After the run (finished, stopped or failed): the results of the picture or clip reached, buttons back."""
+    buttons = (gr.update(visible=True, **PAINT), gr.update(value="Stop", variant="stop", visible=False))
+    if record is not None and record.kind == "video":
+        return *_clip_ended(record), *buttons
     results = painting.finish(record)
     if results is None:  # stopped before the first step, or failed: the status already says so
-        return gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), gr.skip(), *buttons
+        return gr.skip(), gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), gr.skip(), \
+            *buttons
     width, height = results.size
     download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px · {_megabytes(results.png)}")
     jpeg = (gr.update(value=str(results.jpeg), label=f"Download JPEG · {_megabytes(results.jpeg)}", visible=True)
             if results.jpeg else gr.update(value=None, visible=False))
     # The canvas set once more, as a value: a share link saves the page as the session holds it, and
     # Gradio's session copy of a component streamed with skipped steps keeps no value.
-    return (gr.update(value=results.shown), download, jpeg, results.before_after,
-            str(results.timelapse) if results.timelapse else None, gr.update(visible=True),
-            painting.final_status(record), *buttons)
+    return (gr.update(value=results.shown, visible=True), gr.update(visible=False), download, jpeg,
+            results.before_after, str(results.timelapse) if results.timelapse else None,
+            gr.update(visible=True, elem_classes=[]), painting.final_status(record), *buttons)
+
+
+def _clip_ended(record) -> tuple:
+    """After a clip's run: the clip it left (the frames painted, finished or stopped) playing where they formed."""
+    writer = record.clip
+    if writer is None or not writer.frames:
+        return gr.skip(), gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), \
+            video.final_status(record)
+    path = writer.close()  # Stop may have ended the run mid-frame: the clip is the frames before it
+    label = f"Download MP4 · {video.clock(writer.seconds)} · {_megabytes(path)}"  # its size: in the status
+    # A clip has no before/after or timelapse: their tabs are hidden by a class (as layout._mode says why).
+    return (gr.update(visible=False), gr.update(value=str(path), visible=True),
+            gr.update(value=str(path), label=label), gr.update(value=None, visible=False), None, None,
+            gr.update(visible=True, elem_classes=["clip-results"], selected="download"), video.final_status(record))
 
 
 def _megabytes(path) -> str:
@@ -383,21 +629,50 @@ def _megabytes(path) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
-def estimate(content, size, steps, seconds):
-    """A line with the expected time and size of a run with these settings on this server, and the
-    size choices with their times."""
+def estimate(mode, content, clip, size, steps, seconds, video_seconds):
+    """Beside Paint, what a run with these settings would paint on this server and in how long (or why the
+    server would refuse it: its Paint is then not offered), the size choices with their times, and the
+    Paint buttons (each said in full: see _mode)."""
+    if mode.split()[0] == "video":
+        line, refused = video.plan_line(clip, size, steps, video_seconds)
+        return _line(line, refused), gr.skip(), *_paints(mode, not refused)
     # The choice that is the size set (none for a size of the options' own): a shared link restores the size.
     choices = size_choices(seconds if not steps else None)
     sizes = gr.update(choices=choices, value=next((side for _, side in choices if side == int(size or 0)), None))
+    try:  # the settings first: they decide whether Paint is offered at all
+        painting.make_config(size, steps, painting.DEFAULTS.style_weight, False, 1.0, 0, 0.0, False, seconds)
+    except ValueError as exc:
+        refused = f"{exc.reason if isinstance(exc, painting.SettingError) else exc}: choose a shorter time or size."
+        return _line(refused, True), sizes, *_paints(mode, False)
     try:
         # Only the header: this runs on every slider move, and the upload's own check says what is wrong.
         with Image.open(content) if content else contextlib.nullcontext() as photo:
-            photo_size = photo.size if photo else (4, 3)
+            photo_size = _upright_size(photo) if photo else (4, 3)
         config = StyleConfig(size=int(size), steps=int(steps),
                              seconds=float(seconds) * painting.print_parts(int(size)))
         took = estimate_seconds(photo_size, config, device_type=gpu.DEVICE_TYPE)
         width, height = plan_scales(photo_size, config, device_type=gpu.DEVICE_TYPE)[-1].size
     except (ValueError, OSError, TypeError):  # a bad file or setting: the run will say what is wrong
-        return "", sizes
+        return _line("", False), sizes, *_paints(mode, True)
     where = "a GPU" if gpu.DEVICE_TYPE == "cuda" else "this server's CPU"
-    return f"About {_duration(max(1, round(took)))} on {where}, {width}×{height} px.", sizes
+    return (_line(f"About {_duration(max(1, round(took)))} on {where}, {width}×{height} px.", False), sizes,
+            *_paints(mode, True))
+
+
+def _paints(mode: str, offered: bool) -> tuple:
+    """The three Paint buttons (photo, by region, clip) for ``mode``: the mode's own shown, offered or not."""
+    source, style = mode.split()
+    shown = (source == "photo" and style != "regions", source == "photo" and style == "regions", source == "video")
+    return tuple(gr.update(visible=visible, interactive=offered, **PAINT) for visible in shown)
+
+
+def _line(text: str, refused: bool):
+    return gr.update(value=f"⚠️ {text}" if refused else text, elem_classes=["refused"] if refused else [])
+
+
+def _upright_size(photo: Image.Image) -> tuple[int, int]:
+    """A photo's size as it is painted: turned by its EXIF orientation (5-8 swap the sides)."""
+    with contextlib.suppress(Exception):
+        if photo.getexif().get(0x0112) in (5, 6, 7, 8):
+            return photo.size[::-1]
+    return photo.size

@@ -26,7 +26,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from style_core import StyleConfig, load_image, presets, save_png
+from style_core import ClipWriter, StyleConfig, load_image, presets, save_png
 from style_core import regions as style_regions
 from style_core.schedule import screen_size, time_parts
 
@@ -54,17 +54,20 @@ MAX_FRAMES = 80  # timelapse frames kept per run (memory per session stays bound
 
 @dataclass
 class Record:
-    """What the page keeps of the visitor's latest run (a gr.State): enough to finish it after Stop."""
+    """What the page keeps of the visitor's latest run (a gr.State): enough to finish it after Stop.
+    A clip's run (``kind`` "video", ui/video.py) counts frames where a photo's counts steps."""
 
     content: str
     settings: dict
-    frames: list[Image.Image] = field(default_factory=list)
+    kind: str = "photo"
+    frames: list[Image.Image] = field(default_factory=list)  # a photo's timelapse
     result: Image.Image | None = None
-    step: int = 0
-    total_steps: int = 0
+    step: int = 0  # a clip: the frame being painted
+    total_steps: int = 0  # a clip: the frames planned
     elapsed: float = 0.0
     done: bool = False
     stopped: bool = False  # Stop pressed: nothing the run still streams may overwrite "Stopped at step …"
+    clip: ClipWriter | None = None  # a clip: the MP4 its frames are written into
 
 
 class OneRunEach:
@@ -213,7 +216,7 @@ def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Req
         try:
             styles, config, masks, extra = prepare()
         except ValueError as exc:
-            yield from _fail(str(exc))
+            yield from fail(str(exc), 3)
         yield from _stream(content, styles, config, masks, extra)
     finally:
         if request is not None:
@@ -239,10 +242,10 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
     record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
     yield gr.skip(), "Starting…", record
     last, since = None, 0.0
-    with contextlib.closing(_beating(gpu.painting(content, styles, config, masks), BEAT_S)) as items:
+    with contextlib.closing(beating(gpu.painting(content, styles, config, masks), BEAT_S)) as items:
         for item in items:
             if isinstance(item, gpu.Failure):
-                yield from _fail(item.message)
+                yield from fail(item.message, 3)
             if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
                 return
             if item is None:  # no record for a while (a scale's set-up, a print's long step): the clock goes on
@@ -254,7 +257,7 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
             yield (shown(item.image) if item.image is not None else gr.skip()), status, record
 
 
-def _beating(source: Iterator, every: float) -> Iterator:
+def beating(source: Iterator, every: float) -> Iterator:
     """``source``'s items, made in a thread of its own (with this context: ZeroGPU's request), and None
     whenever ``every`` seconds pass without one. The thread keeps at most one item ahead; closing this
     ends ``source`` after the item under way."""
@@ -304,9 +307,10 @@ class _Raised:
     exc: BaseException
 
 
-def _fail(message: str) -> Iterator[tuple]:
-    """Say on the page why nothing was painted, then end the run with that message (a toast; the API's error)."""
-    yield gr.skip(), f"Not painted: {message}", None
+def fail(message: str, outputs: int) -> Iterator[tuple]:
+    """Say on the page why nothing was painted, then end the run with that message (a toast; the API's error):
+    the picture and what follows the status left as they are, the record (the last of ``outputs``) cleared."""
+    yield gr.skip(), f"Not painted: {message}", *[gr.skip()] * (outputs - 3), None
     raise gr.Error(message, print_exception=False)
 
 
@@ -345,54 +349,84 @@ def _stage_words(scale: int, scales: int) -> str:
     return "Painting the details" if scale == scales else "Painting the shapes"
 
 
-def check_run(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
-              second_style, blend, seconds, request: gr.Request = None) -> list[dict]:
-    """The run's validator, before Gradio queues it: the photo readable, the settings in range, and the
-    visitor's one run claimed. A refusal reaches an API caller as a ValidationError naming the parameter
-    at fault, and the page beside that input."""
-    names = ("content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color",
-             "style_scale", "seed", "second_style", "blend", "seconds")
-    return _verdicts(names, lambda: make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend,
-                                                bool(second_style), seconds), content, request)
+RUN_PARAMETERS = ("content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color",
+                  "style_scale", "seed", "second_style", "blend", "seconds")
+REGIONS_PARAMETERS = ("content", "first_painting", "second_painting", "regions", "size", "steps", "style_strength",
+                      "preserve_color", "style_scale", "seed", "seconds")
 
 
-def _verdicts(names: tuple[str, ...], check: Callable[[], object], content, request: gr.Request | None) -> list[dict]:
-    """One verdict per input: the refused setting's own (SettingError.parameter), a bad photo's on the
-    photo, a second run of the same visitor's on the photo too; all valid claims the visitor's one run."""
-    at, message = "content", photo_problem(content) if content is not None else ""
-    try:
-        if not message:
-            check()
-    except SettingError as exc:  # the verdict stands on the parameter: its name would be said twice
-        at, message = exc.parameter, exc.reason
-    except ValueError as exc:  # the engine's own check (StyleConfig), for what make_config let through
-        message = str(exc)
-    if not message and request is not None and not RUNS.claim(request.session_hash):
-        message = ALREADY_PAINTING
-    return [gr.validate(not (message and name == at), message if name == at else "") for name in names]
+def run_refusal(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
+                second_style, blend, seconds) -> tuple[str, str]:
+    """Why the server refuses this /stylize run, as (the parameter at fault, the reason), or ("", "")."""
+    return refusal(content, photo_problem, lambda: make_config(size, steps, style_strength, preserve_color,
+                                                               style_scale, seed, blend, bool(second_style), seconds))
 
 
-def check_regions(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
-                  style_scale, seed, seconds, request: gr.Request = None) -> list[dict]:
-    """The validator of /stylize_regions: as check_run."""
-    names = ("content", "first_painting", "second_painting", "regions", "size", "steps", "style_strength",
-             "preserve_color", "style_scale", "seed", "seconds")
+def regions_refusal(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
+                    style_scale, seed, seconds) -> tuple[str, str]:
+    """Why the server refuses this /stylize_regions run, as run_refusal."""
     def check():
         if regions is None:  # the API listing's own example sends none
             raise SettingError("regions", NO_REGIONS)
         make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
 
-    return _verdicts(names, check, content, request)
+    return refusal(content, photo_problem, check)
+
+
+def refusal(content, problem: Callable[[str], str], check: Callable[[], object],
+            missing: str = NO_PHOTO) -> tuple[str, str]:
+    """(the parameter at fault, why) for a run of ``content`` (``missing`` where there is none; its
+    ``problem``, "" when fine) with the settings ``check`` accepts or refuses (SettingError names its
+    parameter), or ("", "")."""
+    if content is None:
+        return "content", missing
+    if message := problem(content):
+        return "content", message
+    try:
+        check()
+    except SettingError as exc:  # the verdict stands on the parameter: its name would be said twice
+        return exc.parameter, exc.reason
+    except ValueError as exc:  # the engine's own check (StyleConfig), for what make_config let through
+        return "content", str(exc)
+    return "", ""
+
+
+def check_run(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
+              second_style, blend, seconds, request: gr.Request = None) -> list[dict]:
+    """The run's validator, before Gradio queues it: the photo readable, the settings in range, and the
+    visitor's one run claimed. A refusal reaches an API caller as a ValidationError naming the parameter
+    at fault (the page refuses before it comes to this: layout._start)."""
+    return verdicts(RUN_PARAMETERS, run_refusal(content, style_preset, style_image, size, steps, style_strength,
+                                                preserve_color, style_scale, seed, second_style, blend, seconds),
+                    request)
+
+
+def check_regions(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
+                  style_scale, seed, seconds, request: gr.Request = None) -> list[dict]:
+    """The validator of /stylize_regions: as check_run."""
+    return verdicts(REGIONS_PARAMETERS, regions_refusal(content, first_painting, second_painting, regions, size, steps,
+                                                        style_strength, preserve_color, style_scale, seed, seconds),
+                    request)
+
+
+def verdicts(names: tuple[str, ...], refused: tuple[str, str], request: gr.Request | None) -> list[dict]:
+    """One verdict per input: the refused parameter's own, a second run of the same visitor's on the first
+    input; a run that is not refused claims the visitor's one run."""
+    at, message = refused
+    if not message and request is not None and not RUNS.claim(request.session_hash):
+        at, message = names[0], ALREADY_PAINTING
+    return [gr.validate(not (message and name == at), message if name == at else "") for name in names]
 
 
 @functools.lru_cache(maxsize=256)
 def photo_problem(path: str) -> str:
     """What is wrong with the photo at ``path`` as one line, or "": decoded once per file (an upload's
-    path names its content, and the page's Paint and the run's validator both ask)."""
+    path names its content, and the page's Paint and the run's validator both ask). The line says what is
+    wrong, not which file: the page says it over the photo, the API on its parameter."""
     try:
         load_image(path, "photo")
     except ValueError as exc:
-        return str(exc)
+        return str(exc).removeprefix("photo: ")
     return ""
 
 

@@ -7,7 +7,7 @@ import os
 QUEUE_SIZE = int(os.environ.get("DEEPSTYLE_QUEUE_SIZE", "16"))  # waiting runs, all visitors together
 CONCURRENCY = int(os.environ.get("DEEPSTYLE_CONCURRENCY", "1"))  # runs painting at the same time
 MAX_SECONDS = float(os.environ.get("DEEPSTYLE_MAX_SECONDS", "300"))  # wall-clock cap of one run
-MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "15mb")
+MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "200mb")  # a phone's clip: 20-60 MB for 10 s
 KEEP_HOURS = float(os.environ.get("DEEPSTYLE_KEEP_HOURS", "24"))  # uploads, pictures and share links
 ON_SPACES = bool(os.environ.get("SPACE_ID"))  # Hugging Face sets it in every Space
 

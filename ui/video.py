@@ -1,0 +1,201 @@
+"""A clip as the page and the API see it: the ``/stylize_video`` handler, its refusals, and the clip it leaves.
+
+``paint_video()`` streams each frame as it is painted (the first frame's previews too) with a status line
+("Painting frame 12 of 40 · about 50 s left"), and writes the frames into an MP4 as they come
+(style_core.video_io.ClipWriter) in Gradio's upload folder, so that whatever ends the run (done, Stop,
+the server's time cap) leaves a clip of the frames painted. The clip's plan is said before the run
+(``plan_line``, on the page beside Paint).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import gradio as gr
+from gradio.utils import get_upload_folder
+
+from style_core import ClipWriter, StyleConfig, VideoProgress, plan_video, presets, probe
+from style_core.optimize import device_key
+from style_core.video import clock
+
+from . import gpu, painting, settings
+from .painting import Record, SettingError, _number
+
+TIMES = {"cuda": (((15, "15 s"), (30, "30 s"), (60, "1 min")), 30),
+         "cpu": (((30, "30 s"), (120, "2 min"), (300, "5 min")), 120)}
+TIME_CHOICES, DEFAULT_SECONDS = TIMES.get(gpu.DEVICE_TYPE, TIMES["cpu"])
+PICTURE_EVERY = 0.3  # s: the least time between two frames sent to the page (a GPU paints several a second)
+MAX_FPS = 60
+NO_CLIP = "Add a clip first (upload one, or record one with your webcam)."
+
+
+def make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds) -> StyleConfig:
+    """The engine's settings for a clip from the page's controls; a SettingError names the one out of range.
+    ``seconds`` is the whole run's, ``steps`` each frame's."""
+    size, steps, fps = _number("size", size, int), _number("steps", steps, int), _number("fps", fps or 0)
+    if not 0 <= size <= painting.MAX_SIZE:
+        raise SettingError("size", f"{size} px is outside this server's 0 (planned) to {painting.MAX_SIZE} px")
+    if not 0 <= fps <= MAX_FPS:
+        raise SettingError("fps", f"must be 0 (planned) or up to {MAX_FPS}, but got {fps:g}")
+    seconds = _number("seconds", seconds)
+    if not (0 < seconds <= settings.MAX_SECONDS if not steps else 0 <= seconds <= 3600):
+        raise SettingError("seconds", f"{seconds:g} s is outside this server's limit of {settings.MAX_SECONDS:g} s "
+                                      "per painting")
+    return StyleConfig(
+        size=size, fps=fps, steps=steps, seconds=seconds, style_weight=_number("style_strength", style_strength),
+        style_scale=_number("style_scale", style_scale), preserve_color="luminance" if preserve_color else "none",
+        seed=_number("seed", seed or 0, int), max_seconds=settings.MAX_SECONDS, preview_every=painting.PREVIEW_EVERY)
+
+
+@functools.lru_cache(maxsize=256)
+def clip_problem(path: str) -> str:
+    """What is wrong with the clip at ``path`` as one line, or "" (probed once per file), as photo_problem."""
+    try:
+        probe(path, "clip")
+    except ValueError as exc:
+        return str(exc).removeprefix("clip: ")
+    return ""
+
+
+VIDEO_PARAMETERS = ("content", "style_preset", "style_image", "seconds", "size", "fps", "steps", "style_strength",
+                    "preserve_color", "style_scale", "seed")
+
+
+def video_refusal(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
+                  style_scale, seed) -> tuple[str, str]:
+    """Why the server refuses this /stylize_video run, as painting.run_refusal."""
+    return painting.refusal(content, clip_problem, lambda: make_video_config(size, fps, steps, style_strength,
+                                                                             preserve_color, style_scale, seed,
+                                                                             seconds), NO_CLIP)
+
+
+def check_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
+                style_scale, seed, request: gr.Request = None) -> list[dict]:
+    """The validator of /stylize_video: as painting.check_run."""
+    return painting.verdicts(VIDEO_PARAMETERS, video_refusal(content, style_preset, style_image, seconds, size, fps,
+                                                             steps, style_strength, preserve_color, style_scale,
+                                                             seed), request)
+
+
+def plan_line(content: str | None, size, steps, seconds) -> tuple[str, bool]:
+    """What a run of this clip would paint, in a line (nothing without a clip or with one its own check
+    refuses), or why the server would refuse these settings; and whether it would."""
+    try:
+        config = make_video_config(size, 0, steps, painting.DEFAULTS.style_weight, False, 1.0, 0, seconds)
+    except SettingError as exc:
+        return exc.reason, True
+    if content is None or clip_problem(content):
+        return "", False
+    plan = plan_video(probe(content), config, _device(), *_lease())
+    return f"Paints {plan.describe()}.", False
+
+
+def _device() -> tuple[str, bool]:
+    return device_key(gpu.DEVICE_TYPE, painting.DEFAULTS.precision)
+
+
+def _lease() -> tuple[float, str]:
+    """The longest painting this server's runs hold, and why (ZeroGPU's lease), for plan_video."""
+    return (gpu.LONGEST_S, f"a ZeroGPU run holds {gpu.LONGEST_S:g} s of painting") if gpu.ZERO_GPU else (math.inf, "")
+
+
+def paint_video(content: str, style_preset: str = painting.FIRST_PAINTING, style_image: str | None = None,
+                seconds: float = DEFAULT_SECONDS, size: int = 0, fps: float = 0, steps: int = 0,
+                style_strength: float = painting.DEFAULTS.style_weight, preserve_color: bool = False,
+                style_scale: float = painting.DEFAULTS.style_scale, seed: int = painting.DEFAULTS.seed,
+                request: gr.Request = None):
+    """Paint a clip in the style of a painting; streams (frame, status, clip) while it paints, the MP4 last.
+
+    Parameters: content (the clip: MP4, MOV, WebM, AVI or an animated GIF), style_preset (a preset
+    painting's id), style_image (your own painting: overrides the preset), seconds (the whole run's
+    time: the plan picks the size, the frame rate and how much of the clip fits), size (0: planned),
+    fps (0: planned), steps (each frame's; 0: by time), style_strength, preserve_color, style_scale, seed.
+    """
+    try:
+        if content is None:
+            raise gr.Error(NO_CLIP, print_exception=False)
+        try:
+            config = make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds)
+        except ValueError as exc:
+            yield from painting.fail(str(exc), 4)
+        yield from _stream(content, [style_image or style_preset or painting.FIRST_PAINTING], config)
+    finally:
+        if request is not None:
+            painting.RUNS.release(request.session_hash)
+
+
+def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tuple]:
+    named = [s if s in presets.PRESETS else "your own painting" for s in styles]
+    record = Record(content=content, settings={"styles": named, **asdict(config)}, kind="video")
+    yield gr.skip(), "Starting…", gr.skip(), record
+    folder = Path(tempfile.mkdtemp(prefix="deepstyle-", dir=_upload_folder()))
+    last, since, shown_at = None, 0.0, -math.inf
+    items = painting.beating(gpu.painting_video(content, styles, config, *_lease()), painting.BEAT_S)
+    with contextlib.closing(items):
+        for item in items:
+            if isinstance(item, gpu.Failure):
+                yield from painting.fail(item.message, 4)
+            if record.stopped:
+                return
+            if item is None:
+                if last is not None:
+                    yield gr.skip(), status(record, last, time.monotonic() - since), gr.skip(), record
+                continue
+            last, since = item, time.monotonic()
+            _observe(record, item, folder)
+            if item.done:
+                yield gr.skip(), final_status(record), str(record.clip.close()), record
+                return
+            picture = gr.skip()
+            if item.image is not None and (item.frame == item.frames or time.monotonic() - shown_at >= PICTURE_EVERY):
+                picture, shown_at = painting.shown(item.image), time.monotonic()
+            yield picture, status(record, item), gr.skip(), record
+
+
+def _upload_folder() -> str:
+    folder = get_upload_folder()  # pruned with Gradio's cache (settings.KEEP_HOURS), servable from a share link
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _observe(record: Record, progress: VideoProgress, folder: Path) -> None:
+    """Keep what the record needs of a clip's progress; write a finished frame into the clip."""
+    plan = progress.plan
+    if record.clip is None:
+        record.settings = {**record.settings, "plan": plan.describe()}
+        width, height = plan.size
+        record.clip = ClipWriter(folder / f"deepstyle-{width}x{height}.mp4", plan.size, plan.fps, record.content,
+                                 record.settings)
+    record.step, record.total_steps, record.elapsed, record.done = progress.frame, progress.frames, progress.elapsed, \
+        progress.done
+    if progress.finished:
+        record.clip.write(progress.image)
+        record.result = progress.image
+
+
+def status(record: Record, progress: VideoProgress, since: float = 0.0) -> str:
+    """How far the clip is, ``since`` seconds after the record ``progress``, by the clock."""
+    left = max(progress.eta - since, 0.0)
+    doing = "the first frame: it sets the look" if progress.frame == 1 and not progress.finished else ""
+    done = round(100 * (progress.elapsed + since) / max(progress.elapsed + since + left, 1e-6))
+    frame = f"frame {progress.frame} of {progress.frames}" + (f" ({doing})" if doing else "")
+    return f"Painting {frame}… {done} % · about {clock(round(left))} left"
+
+
+def final_status(record: Record) -> str:
+    """The status once a clip's run has ended: done, or stopped with the shorter clip it left."""
+    writer = record.clip
+    if writer is None or not writer.frames:
+        return "Stopped before the first frame was painted."
+    width, height = writer.size
+    made = f"{writer.frames} frames, {clock(writer.seconds)} at {writer.fps:g} fps, {width}×{height} px"
+    if record.done:
+        return f"Done in {clock(record.elapsed)} · {made}"
+    return f"Stopped after frame {writer.frames} of {record.total_steps} · a shorter clip: {made}"
