@@ -7,13 +7,14 @@ visitor only (``ui/private_files.py``).
 
 from __future__ import annotations
 
+import logging
+
 from starlette.middleware import Middleware
 
 from style_core import prepare_paintings, presets, schedule, warm_up
-from ui import CSS, HEAD, NOT_SHARED, build_demo
+from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, records, settings
 from ui.gpu import ZERO_GPU
 from ui.private_files import PrivateFiles
-from ui.settings import CONCURRENCY, MAX_UPLOAD, QUEUE_SIZE
 
 
 def main() -> None:
@@ -24,13 +25,18 @@ def main() -> None:
     if not ZERO_GPU:
         warm_up()
         prepare_paintings(presets.STYLE_IDS)
+    logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("deepstyle").setLevel(logging.INFO)
+    kept = records.open_records(settings.DATA_DIR, settings.KEEP_HOURS, settings.SHARE_DAYS)
     # One size for one time choice on this server, whatever its load at the moment (the steps follow it).
     schedule.freeze_sizing()
     demo = build_demo()
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    private = Middleware(PrivateFiles, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE,
-                         private_in_links=NOT_SHARED)
-    demo.launch(max_file_size=MAX_UPLOAD, css=CSS, head=HEAD, run_history=False, app_kwargs={"middleware": [private]})
+    demo.queue(max_size=settings.QUEUE_SIZE, default_concurrency_limit=settings.CONCURRENCY)
+    private = Middleware(PrivateFiles, public_config=lambda: demo.config, records=kept, upload_dir=lambda: demo.GRADIO_CACHE,
+                         private_in_links=NOT_SHARED, owner_only=OWNER_ONLY, min_free=int(settings.MIN_FREE_MB * 2**20),
+                         cookie_s=settings.KEEP_HOURS * 3600)
+    demo.launch(max_file_size=settings.MAX_UPLOAD, css=CSS, head=HEAD, run_history=False,
+                app_kwargs={"middleware": [private]})
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def serve(tmp: Path, **env: str):
     """Yield a fresh app server (AppServer); environment overrides in ``env`` (None removes)."""
     port = _free_port()
     environ = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-               "GRADIO_TEMP_DIR": str(tmp / "gradio"), "GRADIO_ANALYTICS_ENABLED": "False",
+               "GRADIO_TEMP_DIR": str(tmp / "gradio"), "DEEPSTYLE_DATA_DIR": str(tmp / "data"),
+               "GRADIO_ANALYTICS_ENABLED": "False",
                "PYTHONUNBUFFERED": "1"}
     for key, value in env.items():
         if value is None:

@@ -215,7 +215,9 @@ def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser,
         photo(160, 120, seed=3).save(first)
         first_photo = _upload(page, "content", first)  # replaced below: not shared
         page.locator("#content button[aria-label='Remove Image']").click()
-        shared_photo = _upload(page, "content", TUBINGEN)
+        second = tmp_path / "second.png"  # not the example photo: that one is public (the page's own)
+        photo(160, 120, seed=5).save(second)
+        shared_photo = _upload(page, "content", second)
         page.get_by_role("tab", name="Your own").click()
         own = tmp_path / "own.png"
         stripes(96, 96).save(own)
@@ -238,7 +240,9 @@ def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser,
         stranger.screenshot(path=str(ARTIFACTS / "browser-shared-link.png"))
         assert stranger.request.get(f"{app.url}gradio_api/file={first_photo}").status == 403
         assert stranger.request.get(f"{app.url}gradio_api/file={own_painting}").status == 403
-        assert stranger.request.get(f"{app.url}gradio_api/file={shared_photo}").status == 200
+        shown = stranger.locator("#content img").first.get_attribute("src")  # the link's copy of the photo
+        assert "/deep_links/" in shown and stranger.request.get(shown).status == 200
+        assert stranger.request.get(f"{app.url}gradio_api/file={shared_photo}").status == 403  # the upload stays the owner's
 
 
 def _stroke(page, points) -> None:
@@ -375,6 +379,68 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         _shot(stranger, "phone-shared-link-painting")
         stranger.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')",
                                    timeout=120_000)
+
+
+def _painted(browser, app, tmp_path, seed: int):
+    """An owner's page at 1366×900 with their own photo painted in a few steps, ready to share."""
+    owner = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    owner.goto(app.url)
+    mine = tmp_path / f"mine-{seed}.png"
+    photo(160, 120, seed=seed).save(mine)
+    _upload(owner, "content", mine)
+    owner.get_by_text("More options").click()
+    _set_number(owner, "size", 96)
+    _set_number(owner, "steps", 4)
+    owner.wait_for_function("document.querySelector('#eta').innerText.includes('96×72 px')")  # the choices taken
+    owner.locator("#run").click()
+    return owner
+
+
+def test_links_shared_at_once_outlive_a_restart_and_a_cleaned_cache_and_stop_when_withdrawn(browser, tmp_path):
+    with serve(tmp_path) as app:
+        owners = [_painted(browser, app, tmp_path, seed) for seed in (41, 42)]
+        for owner in owners:
+            owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
+        for owner in owners:  # both clicked before either answer is read
+            owner.locator(".share-link").first.click()
+        lines = []
+        for owner in owners:
+            owner.locator("#shared-line").wait_for()
+            lines.append(owner.locator("#shared-line").inner_text())
+        links = [line.rsplit("\n", 1)[-1].strip() for line in lines]
+        assert all("for 30 days" in line for line in lines) and all("?deep_link=" in l for l in links), lines
+        assert links[0] != links[1] and owners[0].locator("#unshare").is_visible()
+        _shot(owners[0], "desktop-shared-line")
+    shutil.rmtree(tmp_path / "gradio")  # restarted with Gradio's cache cleaned
+    with serve(tmp_path) as app:
+        width, height = SIZES["phone"]
+        for link in links:
+            stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            stranger.goto(app.url + "?" + link.split("?", 1)[1])
+            stranger.locator("#out img").wait_for()
+            stranger.wait_for_timeout(1500)
+            for selector in ("#out img", "#content img"):  # the painting and its photo
+                assert stranger.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0"), selector
+            assert stranger.locator("#status textarea").input_value().startswith("Done")
+            assert re.fullmatch(r"Download PNG · 96×72 px · \d+ kB", stranger.locator("#download").inner_text())
+            with stranger.expect_download() as saved:
+                stranger.locator("#download").click()
+            assert Image.open(saved.value.path()).size == (96, 72)
+            assert not stranger.locator("#unshare").is_visible() and not stranger.locator("#shared-line").is_visible()
+        _shot(stranger, "phone-shared-link-after-restart")
+        # The owner withdraws a link from a page of their own: a new share of a new painting, then Stop sharing.
+        owner = _painted(browser, app, tmp_path, 43)
+        owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
+        owner.locator(".share-link").first.click()
+        owner.locator("#unshare").wait_for()
+        withdrawn = owner.locator("#shared-line").inner_text().rsplit("\n", 1)[-1].strip()
+        owner.locator("#unshare").click()
+        owner.wait_for_function("document.querySelector('#shared-line').innerText.includes('Stopped sharing')")
+        assert not owner.locator("#unshare").is_visible()
+        stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        answer = stranger.goto(app.url + "?" + withdrawn.split("?", 1)[1])
+        assert answer.status == 410 and "This painting is no longer shared" in stranger.locator("h1").inner_text()
+        _shot(stranger, "phone-link-no-longer-shared")
 
 
 @pytest.mark.parametrize("screen", SIZES)

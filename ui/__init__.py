@@ -5,11 +5,12 @@
 - ``video.py``: the ``/stylize_video`` handler: a clip's plan, frames and the MP4 it leaves;
 - ``gpu.py``: where a run paints (this process, or a ZeroGPU worker) and the GPU time it asks for;
 - ``private_files.py``: each visitor's files served to that visitor only, and shared links;
+- ``records.py``: who owns which file and the links shared, in SQLite, kept across restarts;
 - ``settings.py``: the server's settings from the environment.
 
 ``app.py`` at the repository root builds the page and serves it.
 """
 
-from .layout import CSS, HEAD, NOT_SHARED, build_demo
+from .layout import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo
 
-__all__ = ["CSS", "HEAD", "NOT_SHARED", "build_demo"]
+__all__ = ["CSS", "HEAD", "NOT_SHARED", "OWNER_ONLY", "build_demo"]

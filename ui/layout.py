@@ -23,13 +23,27 @@ from style_core.schedule import screen_size
 from style_core import video_io
 from style_core.video_io import read_frames
 
-from . import gpu, painting, regions, settings, video
+from . import gpu, painting, private_files, records, regions, settings, video
 from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Toggle, Whole, described
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
 # A clip's own upload stays out too: the painted clip is what is shared (and the upload may be hundreds of MB).
-NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip"})
+NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "share-answer", "shared-line", "unshare"})
+OWNER_ONLY = frozenset({"shared-line", "unshare"})  # hidden on a shared link's page: the link's own line, Stop sharing
+SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
+# Share link: the page saved under a link (the server keeps it and its files, or says in a line why it cannot),
+# the link copied. The answer goes to _shared, which says how long the link lasts and offers Stop sharing.
+SHARE_JS = """async () => {
+  const answer = await fetch(`gradio_api/deep_link?session_hash=${window.__gradio_session_hash__}`);
+  const text = (await answer.text()).replace(/^"|"$/g, "");
+  if (!answer.ok || !text) return "refused:" + (text || "the page could not be saved; try again");
+  const url = new URL(window.location.href);
+  url.searchParams.set("deep_link", text);
+  url.searchParams.delete("__sign");  // a Space's own sign-in token stays the owner's
+  try { await navigator.clipboard.writeText(url.toString()); return "copied:" + url; }
+  catch (error) { return "shown:" + url; }  // no clipboard (http, a refusal): the link is shown to copy
+}"""
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
 EXAMPLE = str(DOCS / "example-painting.jpg")
@@ -327,14 +341,18 @@ def _canvas() -> dict:
             with gr.Row():
                 download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
                 jpeg = gr.DownloadButton("Download JPEG", elem_id="download-jpeg", visible=False)
-                share = gr.DeepLinkButton("Share link", copied_value="Link copied", elem_classes=["share-link"])
+                share = gr.Button("Share link", elem_classes=["share-link"], elem_id="share", icon=SHARE_ICON)
+                unshare = gr.Button("Stop sharing", elem_id="unshare", visible=False)
+            share_answer = gr.Textbox(visible=False, elem_id="share-answer")
+            shared_line = gr.Markdown(visible=False, elem_id="shared-line")
         with gr.Tab("Before / after", id="compare", elem_id="tab-compare"):
             compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
         with gr.Tab("Timelapse", id="timelapse", elem_id="tab-timelapse"):
             timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420,
                                  buttons=["download", "fullscreen"])
     return {"out": out, "clip_out": clip_out, "status": status, "results": results, "download": download,
-            "jpeg": jpeg, "share": share, "compare": compare, "timelapse": timelapse}
+            "jpeg": jpeg, "share": share, "unshare": unshare, "share_answer": share_answer, "shared_line": shared_line,
+            "compare": compare, "timelapse": timelapse}
 
 
 def _about() -> None:
@@ -373,8 +391,31 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     run_video = _paint_chain(c["run_video"], _start_video, _why_video, video_inputs, [], video.paint_video, "stylize_video",
                              video.check_video, video_inputs, c, v, record,
                              [v["out"], v["status"], v["clip_out"], record])
+    v["share"].click(_shared, v["share_answer"], [v["shared_line"], v["unshare"]], js=SHARE_JS, queue=False,
+                     show_progress="hidden", api_visibility="private")
+    v["unshare"].click(_unshared, None, [v["shared_line"], v["unshare"]], queue=False, show_progress="hidden",
+                       api_visibility="private")
     c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions, run_video],
                     api_visibility="private")
+
+
+def _shared(answer: str):
+    """The share link's line: the link and how long it lasts (with Stop sharing), or why it was not made."""
+    how, _, said = (answer or "").partition(":")
+    if how == "refused":
+        return gr.update(value=f"⚠️ {said}", visible=True), gr.update()
+    lasts = f"It opens this painting for anyone for {settings.SHARE_DAYS:g} days."
+    intro = "Link copied." if how == "copied" else "Copy this link:"
+    return gr.update(value=f"{intro} {lasts}  \n`{said}`", visible=True), gr.update(visible=True)
+
+
+def _unshared(request: gr.Request):
+    """Stop sharing: the links made on this page answer "no longer shared" from now on."""
+    cookie = request.cookies.get(private_files.COOKIE) if request else None
+    ended = records.opened().withdraw(cookie, request.session_hash) if cookie else 0
+    line = ("Stopped sharing: the link now says this painting is no longer shared." if ended
+            else "Nothing to stop: no link of this page is shared.")
+    return gr.update(value=line, visible=True), gr.update(visible=False)
 
 
 def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
@@ -607,7 +648,13 @@ def _ended(record):
     # Gradio's session copy of a component streamed with skipped steps keeps no value.
     return (gr.update(value=results.shown, visible=True), gr.update(visible=False), download, jpeg,
             results.before_after, str(results.timelapse) if results.timelapse else None,
-            gr.update(visible=True, elem_classes=[]), painting.final_status(record), *buttons)
+            gr.update(visible=True, elem_classes=[]), _told(painting.final_status(record)), *buttons)
+
+
+def _told(status: str):
+    """The status a run ended with, as an update: Gradio's session copy (what a share link saves) takes in
+    an update's value, where a plain value returned was seen to leave it as it was."""
+    return gr.update(value=status)
 
 
 def _clip_ended(record) -> tuple:
@@ -621,7 +668,7 @@ def _clip_ended(record) -> tuple:
     # A clip has no before/after or timelapse: their tabs are hidden by a class (as layout._mode says why).
     return (gr.update(visible=False), gr.update(value=str(path), visible=True),
             gr.update(value=str(path), label=label), gr.update(value=None, visible=False), None, None,
-            gr.update(visible=True, elem_classes=["clip-results"], selected="download"), video.final_status(record))
+            gr.update(visible=True, elem_classes=["clip-results"], selected="download"), _told(video.final_status(record)))
 
 
 def _megabytes(path) -> str:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+from ui import records
 
 QUEUE_SIZE = int(os.environ.get("DEEPSTYLE_QUEUE_SIZE", "16"))  # waiting runs, all visitors together
 CONCURRENCY = int(os.environ.get("DEEPSTYLE_CONCURRENCY", "1"))  # runs painting at the same time
 MAX_SECONDS = float(os.environ.get("DEEPSTYLE_MAX_SECONDS", "300"))  # wall-clock cap of one run
 MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "200mb")  # a phone's clip: 20-60 MB for 10 s
-KEEP_HOURS = float(os.environ.get("DEEPSTYLE_KEEP_HOURS", "24"))  # uploads, pictures and share links
+KEEP_HOURS = float(os.environ.get("DEEPSTYLE_KEEP_HOURS", "24"))  # uploads and pictures in Gradio's cache
+SHARE_DAYS = float(os.environ.get("DEEPSTYLE_SHARE_DAYS", "30"))  # a shared link, kept in the data folder
+DATA_DIR = Path(os.environ.get("DEEPSTYLE_DATA_DIR") or records.default_folder())  # the records, shared links
+MIN_FREE_MB = float(os.environ.get("DEEPSTYLE_MIN_FREE_MB", "200"))  # left free on its disk: below it, no new share
 ON_SPACES = bool(os.environ.get("SPACE_ID"))  # Hugging Face sets it in every Space
 
 
