@@ -59,6 +59,8 @@ CSS = """
 #intro h1 {margin: 0 0 2px 0; font-size: 1.6em}
 #intro p {margin: 0}
 #out img {object-fit: contain}
+/* The canvas's label and icons float over its top: the picture starts below them (a portrait fills the height). */
+#out .image-frame {padding-top: 30px; box-sizing: border-box}
 #gallery .grid-container {grid-template-columns: repeat(4, minmax(0, 1fr)) !important}
 #gallery .caption-label {white-space: normal; font-size: 0.75em; line-height: 1.15}
 #chosen p {margin: 2px 0 0 0; font-size: 0.9em}
