@@ -32,8 +32,11 @@ WINOGRAD = os.environ.get("DEEPSTYLE_WINOGRAD", "1") != "0"
 WINOGRAD_MIN_PIXELS = 1024
 # How a run pads the canvas's border in the first EDGE_CONVS convolutions (blocks 1-2). VGG's own zeros
 # show the network a grey frame, and the style loss paints one: coloured bands along the edges
-# (tests/test_optimize.py). Deeper layers keep zeros: replicated there too, the border's gradient piles
-# up at small sizes, and a 96 px run or a region paints half as well (bench/README.md, "Edges").
+# (tests/test_optimize.py). A replicated edge pixel is seen twice and its gradient doubled: the rim
+# 1-2 px in is busier than the picture (bench_edges.py); reflecting instead ("reflect") calms the worst
+# rims and stirs others, and paints a wider frame at 128 px (bench/README.md, "Edges"). Deeper layers
+# keep zeros: padded there too, the border's gradient piles up at small sizes, and a 96 px run or a
+# region paints half as well.
 EDGE = "replicate"
 EDGE_CONVS = 4
 
@@ -67,7 +70,7 @@ class _Winograd(torch.autograd.Function):
 
 class WinogradConv(nn.Module):
     """A frozen 3×3 convolution that keeps its input's size, its border padded as ``edge`` says:
-    "zeros" (VGG's own) or "replicate" (the picture's own border, EDGE). With ``winograd`` it is
+    "zeros" (VGG's own), or "reflect" or "replicate" (the picture's own border: EDGE). With ``winograd`` it is
     computed by Winograd transforms (NNPACK), float32 on a CPU, except on small inputs
     (WINOGRAD_MIN_PIXELS) and under autocast (bf16), which take the direct convolution."""
 
@@ -81,10 +84,11 @@ class WinogradConv(nn.Module):
     def forward(self, x: torch.Tensor, edge: str | None = None) -> torch.Tensor:
         winograd = (self.winograd and x.shape[-1] * x.shape[-2] >= WINOGRAD_MIN_PIXELS and x.device.type == "cpu"
                     and x.dtype == torch.float32)
-        if (edge or self.edge) == "replicate":
+        edge = edge or self.edge
+        if edge in ("reflect", "replicate"):
             if torch.is_autocast_enabled(x.device.type):  # bf16: the padded copy (half the memory of fp32's)
-                return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), self.weight, self.bias)
-            return _Replicated.apply(x, self.weight, self.bias, self.adjoint, winograd)
+                return F.conv2d(F.pad(x, (1, 1, 1, 1), mode=edge), self.weight, self.bias)
+            return _Padded.apply(x, self.weight, self.bias, self.adjoint, winograd, edge)
         if winograd and not torch.is_autocast_enabled("cpu"):
             return _Winograd.apply(x, self.weight, self.bias, self.adjoint)
         return F.conv2d(x, self.weight, self.bias, padding=1)
@@ -95,53 +99,59 @@ def _zero_padded(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | Non
             else F.conv2d(x, weight, bias, padding=1))
 
 
-def _edges(x: torch.Tensor) -> list[torch.Tensor]:
-    """The top and bottom rows, the left and right columns: (N, C, width) and (N, C, height)."""
-    return [x[..., 0, :].contiguous(), x[..., -1, :].contiguous(), x[..., :, 0].contiguous(), x[..., :, -1].contiguous()]
+INSET = {"replicate": 0, "reflect": 1}  # the rows and columns a padded border copies: the edge's, or the next
 
 
-def _border(edges: list[torch.Tensor], weight: torch.Tensor) -> list[torch.Tensor]:
-    """What the replicated border adds to the outer ring of a zero-padded convolution's output: the
-    rows above and below (their corners replicated too) through the kernels' top and bottom rows, the
+def _edges(x: torch.Tensor, inset: int) -> list[torch.Tensor]:
+    """The rows and columns the border copies (top, bottom, left, right): (N, C, width) and (N, C, height)."""
+    return [x[..., inset, :].contiguous(), x[..., -1 - inset, :].contiguous(), x[..., :, inset].contiguous(),
+            x[..., :, -1 - inset].contiguous()]
+
+
+def _border(edges: list[torch.Tensor], weight: torch.Tensor, mode: str) -> list[torch.Tensor]:
+    """What the padded border adds to the outer ring of a zero-padded convolution's output: the rows
+    above and below (their corners padded the same way) through the kernels' top and bottom rows, the
     columns beside through their left and right columns."""
     top, bottom, left, right = edges
-    return [F.conv1d(F.pad(top, (1, 1), mode="replicate"), weight[..., 0, :]),
-            F.conv1d(F.pad(bottom, (1, 1), mode="replicate"), weight[..., 2, :]),
+    return [F.conv1d(F.pad(top, (1, 1), mode=mode), weight[..., 0, :]),
+            F.conv1d(F.pad(bottom, (1, 1), mode=mode), weight[..., 2, :]),
             F.conv1d(left, weight[..., :, 0], padding=1), F.conv1d(right, weight[..., :, 2], padding=1)]
 
 
-def _add_to_ring(target: torch.Tensor, ring: list[torch.Tensor]) -> torch.Tensor:
-    target[..., 0, :] += ring[0]
-    target[..., -1, :] += ring[1]
-    target[..., :, 0] += ring[2]
-    target[..., :, -1] += ring[3]
+def _add_to_ring(target: torch.Tensor, ring: list[torch.Tensor], inset: int = 0) -> torch.Tensor:
+    target[..., inset, :] += ring[0]
+    target[..., -1 - inset, :] += ring[1]
+    target[..., :, inset] += ring[2]
+    target[..., :, -1 - inset] += ring[3]
     return target
 
 
-class _Replicated(torch.autograd.Function):
-    """A 3×3 convolution of ``x`` with its border replicated, without a padded copy of ``x`` (at a
-    print's size, as much memory as ``x``; on a CPU, 5 % of a step): the zero-padded convolution, its
-    outer ring corrected by what the border adds (``_border``); the gradient likewise, the zero-padded
-    one's with the ring's own added (its adjoint, by transposed convolutions)."""
+class _Padded(torch.autograd.Function):
+    """A 3×3 convolution of ``x`` with its border padded (``mode``: "reflect" or "replicate"), without a
+    padded copy of ``x`` (at a print's size, as much memory as ``x``; on a CPU, 5 % of a step): the
+    zero-padded convolution, its outer ring corrected by what the border adds (``_border``); the gradient
+    likewise, the zero-padded one's with the border's own added to the rows and columns it copies (its
+    adjoint, by transposed convolutions)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, adjoint, winograd: bool):
-        edges = _edges(x)
+    def forward(ctx, x, weight, bias, adjoint, winograd: bool, mode: str):
+        edges = _edges(x, INSET[mode])
         ctx.save_for_backward(weight, adjoint)
-        ctx.winograd = winograd
-        return _add_to_ring(_zero_padded(x, weight, bias, winograd), _border(edges, weight))
+        ctx.winograd, ctx.inset = winograd, INSET[mode]
+        return _add_to_ring(_zero_padded(x, weight, bias, winograd), _border(edges, weight, mode))
 
     @staticmethod
     def backward(ctx, grad):
         weight, adjoint = ctx.saved_tensors
+        inset = ctx.inset
         through = _zero_padded(grad, adjoint, None, ctx.winograd)
         rows = [F.conv_transpose1d(grad[..., edge, :], weight[..., row, :]) for edge, row in ((0, 0), (-1, 2))]
-        for row in rows:  # the replicated corners' gradient goes to the pixels they copy
-            row[..., 1] += row[..., 0]
-            row[..., -2] += row[..., -1]
+        for row in rows:  # the padded corners' gradient goes to the pixels they copy
+            row[..., 1 + inset] += row[..., 0]
+            row[..., -2 - inset] += row[..., -1]
         ring = [row[..., 1:-1] for row in rows] + [F.conv_transpose1d(grad[..., :, edge], weight[..., :, column], padding=1)
                                                    for edge, column in ((0, 0), (-1, 2))]
-        return _add_to_ring(through, ring), None, None, None, None
+        return _add_to_ring(through, ring, inset), None, None, None, None, None
 
 
 @functools.cache

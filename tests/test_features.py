@@ -32,21 +32,22 @@ def test_winograd_conv_matches_the_direct_one_in_values_and_input_gradient(cin, 
 
 
 @needs_winograd
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
 @pytest.mark.parametrize("height, width", [(40, 52), (20, 24)])  # Winograd's, and the direct convolution's
-def test_a_replicated_border_is_convolved_as_torch_pads_it(height, width):
+def test_a_padded_border_is_convolved_as_torch_pads_it(height, width, mode):
     conv = _conv(64, 32, seed=3)
     x = torch.rand(1, 64, height, width, generator=torch.Generator().manual_seed(4), requires_grad=True)
-    ours = WinogradConv(conv, edge="replicate")(x)
+    ours = WinogradConv(conv, edge=mode)(x)
     weights = torch.rand_like(ours)
     (our_grad,) = torch.autograd.grad((ours * weights).sum(), x)
-    theirs = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), conv.weight, conv.bias)
+    theirs = F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), conv.weight, conv.bias)
     (their_grad,) = torch.autograd.grad((theirs * weights).sum(), x)
     assert ours.shape == theirs.shape == (1, 32, height, width)
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-4 * theirs.abs().max().item())
     torch.testing.assert_close(our_grad, their_grad, rtol=1e-4, atol=1e-4 * their_grad.abs().max().item())
     assert not torch.allclose(ours, conv(x))  # zero padding would differ along the border
     with torch.autocast("cpu", dtype=torch.bfloat16):  # bf16 (a GPU's) pads a copy instead
-        low = WinogradConv(conv, edge="replicate")(x)
+        low = WinogradConv(conv, edge=mode)(x)
     assert low.dtype == torch.bfloat16
     torch.testing.assert_close(low.float(), theirs, rtol=0.05, atol=0.02 * theirs.abs().max().item())
 
