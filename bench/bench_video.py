@@ -117,9 +117,9 @@ def main() -> int:
     config = StyleConfig(device=args.device, seconds=args.seconds)
     key = device_key(resolve_device(args.device).type, config.precision)
     plan = plan_video(video_io.probe(args.clip), config, key)
-    print(f"plan: {plan.describe(key)}; {plan.frames} frames, {plan.steps} steps each after the first", flush=True)
+    print(f"plan: {plan.describe()}; {plan.frames} frames, {plan.steps} steps each after the first", flush=True)
     ours, wall, plan = painted(args.clip, args.style, config)
-    asked = args.seconds or plan.estimate(key)
+    asked = plan.seconds  # by time: the time asked for
     photos = list(video_io.read_frames(args.clip, plan.size, plan.fps, len(ours)))
     alone = baseline(photos, args.style, config, wall / len(ours))
     links = [flow.motion(a, b) for a, b in zip(photos, photos[1:])]
