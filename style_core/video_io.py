@@ -70,12 +70,19 @@ def _opened(source: VideoSource, name: str):
             raise VideoError(f"{name}: the file is empty")
         head, target = bytes(source[:16]), io.BytesIO(source)
     try:
-        return av.open(target, metadata_errors="ignore")
+        return _open_container(target)
     except av.FFmpegError:
         if head[4:8] == b"ftyp" or head.startswith(b"\x1a\x45\xdf\xa3"):  # an MP4/MOV or a WebM that ends early
             raise VideoError(f"{name}: the clip is truncated or corrupt (it cannot be read)") from None
         raise VideoError(f"{name}: not a video, or a format that cannot be read (use MP4, MOV, WebM, AVI or "
                          "an animated GIF)") from None
+
+
+def _open_container(target):
+    try:  # a phone's tags that are not UTF-8 are ignored, not an error (PyAV before 19 raised on them)
+        return av.open(target, metadata_errors="ignore")
+    except TypeError:  # PyAV 19 took the option away
+        return av.open(target)
 
 
 def probe(source: VideoSource, name: str = "video") -> ClipInfo:
