@@ -132,6 +132,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         page.locator("#examples img").first.click()
         page.get_by_text("10 s", exact=True).click()
         page.wait_for_function("document.querySelector('#eta').innerText.includes('About 10 s')")
+        page.wait_for_timeout(1500)  # the example's own estimate lands too (one landing after Paint put "Paint" back)
         idle = _places(page)
         page.evaluate(WATCH_STATUS)
         page.locator("#run").click()

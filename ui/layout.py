@@ -440,16 +440,16 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
         for tab, name in zip(c["tabs"], ("presets", "own", "regions"))]
     for tab, name, js in tabs:
         tab.select(functools.partial(_mode, name), held, shown, queue=False, api_visibility="private",
-                   js=js).then(estimate, timing, told, queue=False, show_progress="hidden", api_visibility="private")
+                   js=js).then(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
     # An animated GIF dropped as a photo: offered as a clip (the Video tab, with the GIF in it).
     c["gif_to_clip"].click(lambda content, *current: (gr.update(selected="video"), content, *_mode("video", *current)),
                            [c["content"], *held], [input_tabs, c["clip"], *shown], queue=False,
-                           api_visibility="private").then(estimate, timing, told, queue=False, show_progress="hidden",
+                           api_visibility="private").then(_estimate_now, timing, told, queue=False, show_progress="hidden",
                                                           api_visibility="private")
     for trigger in (c["content"].change, c["clip"].change, c["size"].change, c["steps"].change, c["seconds"].change,
                     c["video_seconds"].change):
-        trigger(estimate, timing, told, queue=False, show_progress="hidden", api_visibility="private")
-    demo.load(estimate, timing, told, queue=False, api_visibility="private")
+        trigger(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
+    demo.load(_estimate_now, timing, told, queue=False, api_visibility="private")
 
 
 MODE = "photo presets"
@@ -676,6 +676,15 @@ def _clip_ended(record) -> tuple:
 def _megabytes(path) -> str:
     size = Path(path).stat().st_size
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def _estimate_now(mode, content, clip, size, steps, seconds, video_seconds, request: gr.Request):
+    """estimate, for the page: one that arrives while the visitor's run is under way leaves the Paint buttons
+    as the run set them (seen once: an estimate landing after Paint put "Paint" back beside Stop)."""
+    told = estimate(mode, content, clip, size, steps, seconds, video_seconds)
+    if request is not None and painting.RUNS.busy(request.session_hash):
+        return *told[:2], *[gr.skip()] * (len(told) - 2)
+    return told
 
 
 def estimate(mode, content, clip, size, steps, seconds, video_seconds):
