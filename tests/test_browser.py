@@ -372,9 +372,7 @@ def test_what_a_visitor_sees_around_the_painting(browser, tmp_path, screen):
         _upload(page, "content", portrait)
         page.wait_for_function(f"{caption}.startsWith('Above: your photo')")
         page.get_by_text("More options").click()
-        _set_number(page, "steps", 3)
-        _set_number(page, "size", 160)
-        page.wait_for_function("document.querySelector('#eta').innerText.includes('90×160 px')")
+        _set_size_and_steps(page, 160, 3, "90×160 px")
         page.locator("#run").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
         page.locator("#out img").first.scroll_into_view_if_needed()
@@ -496,6 +494,18 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
                                    timeout=120_000)
 
 
+def _set_size_and_steps(page, size: int, steps: int, shown: str) -> None:
+    """Type the size and steps (More options open) until the estimate beside Paint shows ``shown``: a number
+    typed while the page is busy was seen to be lost in full runs."""
+    for _ in range(3):
+        _set_number(page, "size", size)
+        _set_number(page, "steps", steps)
+        with contextlib.suppress(Exception):
+            page.wait_for_function(f"document.querySelector('#eta').innerText.includes({shown!r})", timeout=10_000)
+            return
+    raise AssertionError(f"the estimate never showed {shown}: {page.locator('#eta').inner_text()}")
+
+
 def _painted(browser, app, tmp_path, seed: int):
     """An owner's page at 1366×900 with their own photo painted in a few steps, ready to share."""
     owner = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
@@ -506,12 +516,7 @@ def _painted(browser, app, tmp_path, seed: int):
     # The photo taken in (the caption says so) before the choices: its own events reset the estimate.
     owner.wait_for_function("document.querySelector('#status textarea').placeholder.startsWith('Above: your photo')")
     owner.get_by_text("More options").click()
-    for _ in range(3):  # a number typed while the page is busy was seen to be lost once in a full run
-        _set_number(owner, "size", 96)
-        _set_number(owner, "steps", 4)
-        with contextlib.suppress(Exception):
-            owner.wait_for_function("document.querySelector('#eta').innerText.includes('96×72 px')", timeout=10_000)
-            break
+    _set_size_and_steps(owner, 96, 4, "96×72 px")
     owner.locator("#run").click()
     return owner
 
