@@ -235,8 +235,7 @@ def test_a_share_link_shows_the_painting_to_a_stranger_and_nothing_else(browser,
         stripes(96, 96).save(own)
         own_painting = _upload(page, "style_upload", own)
         page.get_by_text("More options").click()
-        _set_number(page, "size", 96)
-        _set_number(page, "steps", 6)
+        _set_size_and_steps(page, 96, 6, "96×72 px")
         page.locator("#run").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
         stranger = _share_to_a_stranger(browser, app, page, "desktop")
@@ -343,8 +342,7 @@ def test_a_refused_photo_is_said_beside_it_and_the_page_stays_ready(browser, tmp
         # and a good photo paints
         _upload(page, "content", TUBINGEN)
         page.get_by_text("More options").click()
-        _set_number(page, "steps", 3)
-        _set_number(page, "size", 96)
+        _set_size_and_steps(page, 96, 3, "96×72 px")
         page.locator("#run").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
     log = next(tmp_path.glob("app-*.log")).read_text()
@@ -456,7 +454,7 @@ def test_every_refusal_leaves_paint_ready_and_says_why_then_a_painting_is_made(b
         _ready(page)
         # and after all that, a painting
         page.get_by_text("More options").click()
-        _set_number(page, "steps", 3)
+        _set_size_and_steps(page, 96, 3, "96×72 px")
         page.locator("#run").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
     log = next(tmp_path.glob("app-*.log")).read_text()
@@ -471,7 +469,7 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         owner.locator("#gallery img[alt^='The Scream']").click()
         owner.wait_for_function("document.querySelector('#chosen').innerText.includes('The Scream')")
         owner.get_by_text("More options").click()
-        _set_number(owner, "steps", 6)  # at the screen size: the link keeps the size chosen
+        _set_size_and_steps(owner, 0, 6, "512×384 px")  # at the screen size: the link keeps the size chosen
         owner.locator("#run").click()
         owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
         stranger = _share_to_a_stranger(browser, app, owner)
@@ -495,13 +493,14 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
 
 
 def _set_size_and_steps(page, size: int, steps: int, shown: str) -> None:
-    """Type the size and steps (More options open) until the estimate beside Paint shows ``shown``: a number
-    typed while the page is busy was seen to be lost in full runs."""
+    """Type the size and steps (More options open) until the estimate beside Paint shows ``shown`` and seconds,
+    not the minutes of a timed run: a number typed while the page is busy was seen to be lost in full runs."""
     for _ in range(3):
         _set_number(page, "size", size)
         _set_number(page, "steps", steps)
         with contextlib.suppress(Exception):
-            page.wait_for_function(f"document.querySelector('#eta').innerText.includes({shown!r})", timeout=10_000)
+            page.wait_for_function(f"(t => t.includes({shown!r}) && !t.includes(' min'))"
+                                   "(document.querySelector('#eta').innerText)", timeout=10_000)
             return
     raise AssertionError(f"the estimate never showed {shown}: {page.locator('#eta').inner_text()}")
 
@@ -581,8 +580,7 @@ def test_the_options_say_what_0_means_and_a_new_photo_clears_the_last_results(br
         assert "0: as many as fit in the time" in page.locator("#steps").inner_text()
         _shot(page, f"{screen}-more-options")
         page.locator("#examples img").first.click()
-        _set_number(page, "size", 96)
-        _set_number(page, "steps", 4)
+        _set_size_and_steps(page, 96, 4, "96×72 px")
         page.locator("#run").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=60_000)
         page.locator("#results").wait_for()
