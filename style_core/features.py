@@ -32,11 +32,10 @@ WINOGRAD = os.environ.get("DEEPSTYLE_WINOGRAD", "1") != "0"
 WINOGRAD_MIN_PIXELS = 1024
 # How a run pads the canvas's border in the first EDGE_CONVS convolutions (blocks 1-2). VGG's own zeros
 # show the network a grey frame, and the style loss paints one: coloured bands along the edges
-# (tests/test_optimize.py). A replicated edge pixel is seen twice and its gradient doubled: the rim
-# 1-2 px in is busier than the picture (bench_edges.py); reflecting instead ("reflect") calms the worst
-# rims and stirs others, and paints a wider frame at 128 px (bench/README.md, "Edges"). Deeper layers
-# keep zeros: padded there too, the border's gradient piles up at small sizes, and a 96 px run or a
-# region paints half as well.
+# (tests/test_optimize.py). A replicated border leaves a busier rim 1-3 px in; that falls in the margin a
+# run paints around the picture (schedule.margin; reflecting, "reflect", was weaker: bench/README.md,
+# "Edges"). Deeper layers keep zeros: padded there too, the border's gradient piles up at small sizes,
+# and a 96 px run or a region paints half as well.
 EDGE = "replicate"
 EDGE_CONVS = 4
 

@@ -133,23 +133,28 @@ def stylize(
     digests = [targets.digest(s) for s in style_images]
     shared = _SharedTargets(stages, config)
     run = _Run(config, stages, key, time.perf_counter())
-    canvas = objective = screen = None
+    canvas = objective = coarser = screen = None
     try:
         for index, stage in enumerate(stages):
             if stage.print_pass:  # the screen painting's objective holds every octave above it (schedule.py)
                 screen = objective if screen is None else screen
-                canvas = _enlarged(canvas, stage.size)
-            objective = _Objective(extractor, config, content_image, style_images, weights, stage.size, device,
-                                   mask_images, stage.style_layers, digests, stage.content_layers, shared,
-                                   screen=screen if stage.print_pass else None)
-            if not stage.print_pass:
-                canvas = _initial_canvas(canvas, objective.content, config, device)
+            coarser, objective = objective, _Objective(
+                extractor, config, content_image, style_images, weights, stage.size, device, mask_images,
+                stage.style_layers, digests, stage.content_layers, shared, screen=screen if stage.print_pass else None)
+            if stage.print_pass:
+                canvas = _enlarged(canvas, coarser, objective)
+            elif coarser is not None and tuple(canvas.shape[-2:]) == objective.canvas_shape:
+                canvas = canvas.detach().clone()  # a brushwork pass, then the full steps: the same canvas
+            else:  # the coarser canvas, the part of it that comes onto this one's (the picture and its margin)
+                onto = None if coarser is None else _with_margin(canvas, coarser.margin, round(
+                    objective.margin * coarser.content.shape[-1] / objective.content.shape[-1]))
+                canvas = _initial_canvas(onto, objective.pad(objective.content), config, device)
             yield from run.optimise(index, canvas, objective)
             if run.out_of_time():
                 break
-        yield run.final(canvas, content_image)
+        yield run.final(objective.visible(canvas), content_image)
     finally:
-        del canvas, objective, screen
+        del canvas, objective, coarser, screen
         if device.type == "cuda":
             torch.cuda.empty_cache()
 
@@ -241,7 +246,8 @@ class _Objective:
         self.extractor, self.config, self.device = extractor, config, device
         self.style_layers = style_layers or config.style_layers
         self.content_layers = content_layers or config.content_layers
-        self.regions = regions.Regions(masks, size, device) if masks else None
+        self.margin = schedule.margin(size)
+        self.regions = regions.Regions(masks, size, device, self.margin) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         weights = config.layer_weights()
         total = sum(weights[k] for k in self.style_layers)  # > 0: schedule.plan keeps a weighted layer
@@ -251,7 +257,7 @@ class _Objective:
         self.screen = screen
         if screen is None:
             with torch.no_grad():
-                photo = shared.photo(size, lambda layers: self._features(self.content, layers))
+                photo = shared.photo(size, lambda layers: self._features(self.pad(self.content), layers))
             self.content_targets = {k: photo[k].detach() for k in self.content_layers}
         side = _style_side(size, config)
         self.region_targets = [painting_stats(extractor, config, device, style, digest,
@@ -263,17 +269,35 @@ class _Objective:
     def _features(self, image: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
         return _features(self.extractor, self.config, self.device, image, layers)
 
+    def pad(self, picture: torch.Tensor) -> torch.Tensor:
+        """A canvas for ``picture`` (at this scale's size): it with its margin (schedule.margin), the
+        picture reflected, as the photo's targets see it."""
+        return F.pad(picture, (self.margin,) * 4, mode="reflect")
+
+    @property
+    def canvas_shape(self) -> tuple[int, int]:
+        """(height, width) of this scale's canvas: the picture and its margin."""
+        height, width = self.content.shape[-2:]
+        return height + 2 * self.margin, width + 2 * self.margin
+
+    def visible(self, canvas: torch.Tensor) -> torch.Tensor:
+        """The picture on ``canvas``: its margin cropped."""
+        height, width = canvas.shape[-2:]
+        return canvas[..., self.margin:height - self.margin, self.margin:width - self.margin]
+
     def __call__(self, canvas: torch.Tensor) -> tuple[torch.Tensor, float, float]:
-        """(weighted total loss, content error, style error) for the canvas; a print's octave reports
-        the errors of its canvas brought down to the screen size."""
+        """(weighted total loss, content error, style error) for the canvas (the picture and its margin:
+        ``pad``); a print's octave reports the errors of its picture brought down to the screen size."""
         config = self.config
         if self.regions is not None:
             canvas = self.regions.gate(canvas)
         if self.screen is None:
             loss, content, style = self._terms(canvas)
         else:
-            held = F.interpolate(canvas, size=tuple(self.screen.content.shape[-2:]), mode="area")
-            loss, content, style = self.screen._terms(held)
+            # the canvas's pixels that come down onto the screen canvas (the picture and its margin)
+            factor = self.content.shape[-1] / self.screen.content.shape[-1]
+            onto = _with_margin(canvas, self.margin, round(self.screen.margin * factor))
+            loss, content, style = self.screen._terms(F.interpolate(onto, size=self.screen.canvas_shape, mode="area"))
             loss = loss + config.style_weight * self._style(self._features(canvas, self.style_layers))
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)
@@ -325,16 +349,28 @@ def painting_stats(extractor: VGGFeatures, config: StyleConfig, device: torch.de
     return {k: stats[k] for k in layers}
 
 
-def _enlarged(canvas: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """The canvas enlarged to ``size`` (width, height), as the next octave of a print starts from it."""
-    width, height = size
-    return F.interpolate(canvas.detach(), size=(height, width), mode="bicubic", align_corners=False).clamp_(0, 1)
+def _enlarged(canvas: torch.Tensor, coarser: _Objective, objective: _Objective) -> torch.Tensor:
+    """``coarser``'s canvas enlarged to ``objective``'s, margin and all, as the next octave of a print
+    starts from it."""
+    margin = round(coarser.margin * objective.content.shape[-1] / coarser.content.shape[-1])
+    height, width = objective.content.shape[-2:]
+    enlarged = F.interpolate(canvas.detach(), size=(height + 2 * margin, width + 2 * margin), mode="bicubic",
+                             align_corners=False).clamp_(0, 1)
+    return _with_margin(enlarged, margin, objective.margin)
+
+
+def _with_margin(canvas: torch.Tensor, margin: int, wanted: int) -> torch.Tensor:
+    """``canvas`` (a picture with a ``margin``) with a margin of ``wanted`` px: cropped, or reflected."""
+    if wanted > margin:
+        return F.pad(canvas, (wanted - margin,) * 4, mode="reflect")
+    cut = margin - wanted
+    return canvas[..., cut:canvas.shape[-2] - cut, cut:canvas.shape[-1] - cut]
 
 
 def _initial_canvas(previous: torch.Tensor | None, content: torch.Tensor, config: StyleConfig,
                     device: torch.device) -> torch.Tensor:
-    if previous is not None and previous.shape == content.shape:  # a brushwork pass, then the full steps
-        return previous.detach().clone()
+    """The canvas a scale starts from (``content``: the photo on it): the coarser scale's (``previous``)
+    enlarged, or a first one."""
     if previous is not None:
         size = content.shape[-2:]
         upsampled = F.interpolate(previous.detach(), size=size, mode="bicubic", align_corners=False)
@@ -398,7 +434,7 @@ class _Run:
                     self.ratios.append(times[-1] / self._step_seconds(stage))
                 last = self._scale_over(index, times) or self.out_of_time()
                 preview = len(times) == 1 or self.step % self.config.preview_every == 0 or last
-                image = self._to_image(canvas, objective.content) if preview else None
+                image = self._to_image(objective.visible(canvas), objective.content) if preview else None
                 yield self._progress(index, times, image)
                 if last:
                     return

@@ -82,8 +82,10 @@ def masks_from_colour_map(source: image_io.ImageSource, colours: Sequence[tuple[
 class Regions:
     """The masks at one scale of a run: at the canvas size, and at each layer's resolution on demand."""
 
-    def __init__(self, masks: list[Image.Image], size: tuple[int, int], device: torch.device):
-        arrays = [np.asarray(m.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0 for m in masks]
+    def __init__(self, masks: list[Image.Image], size: tuple[int, int], device: torch.device, margin: int = 0):
+        # On a canvas with a margin (optimize._Objective.pad) each region reaches into the margin beside it.
+        arrays = [np.pad(np.asarray(m.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0, margin,
+                         mode="edge") for m in masks]
         self.masks = [torch.from_numpy(a)[None, None].to(device) for a in arrays]
         # Each region's weight: its share of the canvas (see the module's note).
         self.shares = [float(m.mean()) for m in self.masks]

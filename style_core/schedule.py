@@ -38,7 +38,8 @@ the octave's own size only the shallow style layers are matched, with the painti
 at most (it holds no finer brushwork; enlarged further, it holds none). Each octave gets as many steps
 as the screen painting, or as much time (five times as much on a CPU: ``PRINT_TIME``).
 
-The cost model says what a step costs: ``a + b × megapixels × work`` seconds, ``work`` being the
+The cost model says what a step costs: ``a + b × megapixels × work`` seconds (the pixels painted: the
+picture and its margin, ``painted_pixels``), ``work`` being the
 share of a full pass to relu5_1 that the stage's layers need, with a stage's set-up (its content
 and style targets) about one step more (none for the full steps after a brushwork pass: their
 targets are built with the pass's). It starts from figures measured on the
@@ -119,12 +120,31 @@ _COSTS_LOCK = threading.Lock()
 _SIZING: dict[tuple[str, bool], tuple[float, float]] | None = None
 
 
+# A run paints a margin around the picture and crops it away (optimize._Objective): the picture's border
+# pixels then have paint for neighbours, and the rim the padding leaves (a dotted line in the outer 1-3 px,
+# bench/README.md, "Edges") falls outside it. 1/64 of the long side, 8 px at 512 (4 px left half the rim),
+# so a print's octave is its screen canvas enlarged; MIN_MARGIN below 256 px (1-2 px stirred the regions).
+MARGIN = 1 / 64
+MIN_MARGIN = 4
+
+
+def margin(size: tuple[int, int]) -> int:
+    """The margin painted around a picture of ``size`` on each side, px."""
+    return max(MIN_MARGIN, round(max(size) * MARGIN))
+
+
+def painted_pixels(size: tuple[int, int]) -> int:
+    """The pixels a step at ``size`` paints: the picture and its margin."""
+    extra = 2 * margin(size)
+    return (size[0] + extra) * (size[1] + extra)
+
+
 def step_seconds(size: tuple[int, int], device: tuple[str, bool], work: float = 1.0,
                  costs: dict | None = None) -> float:
     """Expected seconds of one step at ``size`` on this kind of device (type, bf16), for a pass
     that does ``work`` of the network's work to relu5_1 (by ``costs``; default: the live model)."""
     a, b = (costs or _COSTS).get(device, (0.05, 20.0))
-    return a + b * work * size[0] * size[1] / 1e6
+    return a + b * work * painted_pixels(size) / 1e6
 
 
 def freeze_sizing() -> None:
@@ -139,7 +159,7 @@ def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_st
     """Refine the cost model with steps measured at ``size`` (a moving average, per process)."""
     with _COSTS_LOCK:
         a, b = _COSTS.get(device, (0.05, 20.0))
-        measured = max(seconds_per_step - a, 0.0) / (work * size[0] * size[1] / 1e6)
+        measured = max(seconds_per_step - a, 0.0) / (work * painted_pixels(size) / 1e6)
         _COSTS[device] = (a, 0.5 * b + 0.5 * measured)
 
 
@@ -191,7 +211,7 @@ def memory_bytes(stages: list[Stage], config: StyleConfig, bf16: bool) -> int:
     def step(size: tuple[int, int], layers: tuple[str, ...]) -> float:
         deepest = max(layers or config.style_layers, key=LAYER_NAMES.index)
         per_pixel = KEPT_SHARE * ACTIVATIONS[deepest] * (2 if bf16 else 4) + LBFGS_VECTORS * 3 * 4
-        return per_pixel * size[0] * size[1]
+        return per_pixel * painted_pixels(size)
 
     screen = [s for s in stages if not s.print_pass][-1]
     full = step(screen.size, config.style_layers + config.content_layers)

@@ -304,7 +304,7 @@ class _Clip:
                                self.device, digests=self.digests)
         temporal = _Temporal(objective, moved, torch.from_numpy(link.reliable).to(self.device),
                              self.config.temporal_weight)
-        canvas = moved.clone().requires_grad_(True)
+        canvas = objective.pad(moved).requires_grad_(True)
         step = _make_stepper(canvas, temporal, self.config, FRAME_FIRST_STEP)
         deadline = self._deadline(index)
         times: list[float] = []
@@ -320,7 +320,7 @@ class _Clip:
             canvas.requires_grad_(False)
         schedule.record_steps(self.plan.size, self.key, statistics.median(times))
         self.frame_seconds = time.perf_counter() - begun
-        canvas = canvas.detach()
+        canvas = objective.visible(canvas).detach()
         yield self._record(index, len(times), self._shown(canvas, frame), finished=True)
         return canvas
 
@@ -364,5 +364,6 @@ class _Temporal:
     def __call__(self, canvas: torch.Tensor) -> tuple[torch.Tensor, float, float]:
         loss, content, style = self.objective(canvas)
         if self.weight:
-            loss = loss + self.weight * (self.mask * (canvas - self.moved).pow(2)).sum() / self.count
+            change = self.objective.visible(canvas) - self.moved
+            loss = loss + self.weight * (self.mask * change.pow(2)).sum() / self.count
         return loss, content, style

@@ -240,7 +240,7 @@ def test_the_page_offers_only_the_sizes_this_server_holds(monkeypatch):
 
     gb = 2**30
     # a GPU server: the largest side its free memory holds for a square photo (the most pixels for a side)
-    assert gpu.largest_size("cuda", 8 * gb) == 2304 and gpu.largest_size("cuda", 24 * gb) == 4096
+    assert gpu.largest_size("cuda", 8 * gb) == 2176 and gpu.largest_size("cuda", 24 * gb) == 4096
     assert gpu.largest_size("cpu", None) == 4096  # no memory planned off a GPU: DEEPSTYLE_MAX_SIZE decides
     monkeypatch.setattr(layout, "SCREEN", 1024)
     for free, offered in ((8, [0, 2048]), (24, [0, 2048, 4096]), (0.5, [0])):

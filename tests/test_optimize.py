@@ -34,13 +34,14 @@ def test_short_run_lowers_style_loss_a_lot_and_keeps_content():
 
 
 def test_gram_style_loss_still_paints():
-    # Gatys et al.'s own loss stays a choice (style_loss="gram"): measured here style 0.054, content 0.48.
+    # Gatys et al.'s own loss stays a choice (style_loss="gram"): measured here style 0.124 against the
+    # photo's 0.95, content 0.42 (the ruler's zero padding scores a painted margin, schedule.margin, a little worse).
     content = load_image(TUBINGEN).resize((96, 72))
     style = load_image(PRESETS / "starry-night.jpg").resize((96, 76))
     gram = _final(stylize(content, style, SMALL.replace(size=96, style_loss="gram"))).image
     s0, _ = distances(content, content, style, 96)
     s1, c1 = distances(gram, content, style, 96)
-    assert s1 < s0 / 8 and c1 < 0.7, (s0, s1, c1)
+    assert s1 < s0 / 7 and c1 < 0.7, (s0, s1, c1)
     meancov = _final(stylize(content, style, SMALL.replace(size=96))).image
     assert np.abs(np.asarray(gram, float) - np.asarray(meancov, float)).mean() > 1.0  # the option is the loss
 
@@ -56,15 +57,17 @@ def _frame(image: Image.Image, width: int = 3, inside: int = 9) -> float:
 
 def test_the_border_is_painted_as_the_picture_not_as_a_frame(monkeypatch):
     # VGG's zero padding shows the network a grey frame, and the style loss paints it: coloured bands
-    # along the edges. Measured here at 128 px, 40 steps: frame 46 with zero padding, 29 with blocks 1-2
-    # replicating the border (features.EDGE), as the photo's own 27.
+    # along the edges. Measured here at 128 px, 40 steps: frame 45 with zero padding and no margin; 32
+    # with blocks 1-2 replicating the border (features.EDGE) and the margin (schedule.margin: 4 px here;
+    # without it 27, but a dotted rim at 512 px, bench/README.md "Edges"); the photo's own 27.
     from style_core import features
     config = StyleConfig(size=128, steps=40, precision="fp32")
     ours = _final(stylize(TUBINGEN, "composition-vii", config)).image
     monkeypatch.setattr(features, "EDGE", "zeros")
-    zeros = _final(stylize(TUBINGEN, "composition-vii", config)).image
+    monkeypatch.setattr(schedule, "margin", lambda size: 0)
+    bare = _final(stylize(TUBINGEN, "composition-vii", config)).image
     photo_frame = _frame(load_image(TUBINGEN).resize(ours.size, Image.Resampling.LANCZOS))
-    assert _frame(ours) < min(0.7 * _frame(zeros), 1.25 * photo_frame), (_frame(ours), _frame(zeros), photo_frame)
+    assert _frame(ours) < min(0.75 * _frame(bare), 1.25 * photo_frame), (_frame(ours), _frame(bare), photo_frame)
 
 
 def test_generator_yields_every_step_previews_and_a_final_image():
@@ -108,7 +111,7 @@ def test_a_coarse_scale_matches_its_own_layers_with_the_configs_weights_normalis
     objective = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), torch.device("cpu"), None, coarse)
     assert objective.layer_weights == pytest.approx({"relu1_1": 0.25, "relu2_1": 0.25, "relu3_1": 0.5})
     assert set(objective.style_targets) == set(coarse)
-    loss, _, style = objective(objective.content.clone().requires_grad_(True))
+    loss, _, style = objective(objective.pad(objective.content).requires_grad_(True))
     assert loss.requires_grad and style > 0
     # weights only on the deep layers: a scale that would match none of them matches all
     deep_only = config.replace(style_layer_weights=(0.0, 0.0, 0.0, 1.0, 1.0))
@@ -129,8 +132,8 @@ def test_a_coarse_scale_holds_the_photo_at_its_own_content_layer():
     objective = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), cpu, None,
                            ("relu1_1", "relu2_1", "relu3_1"), content_layers=("relu2_2",))
     assert set(objective.content_targets) == {"relu2_2"}
-    assert objective(objective.content.clone())[1] == pytest.approx(0.0, abs=1e-6)
-    assert objective(torch.flip(objective.content, dims=[-1]))[1] > 0.1
+    assert objective(objective.pad(objective.content))[1] == pytest.approx(0.0, abs=1e-6)
+    assert objective(objective.pad(torch.flip(objective.content, dims=[-1])))[1] > 0.1
     default = _Objective(extractor, config, photo(), [stripes()], [1.0], (64, 48), cpu)
     assert set(default.content_targets) == set(config.content_layers)
 
@@ -271,7 +274,7 @@ def test_the_brushwork_pass_is_part_of_the_finest_scale_and_its_picture_goes_on(
     passes, real = [], optimize._make_stepper
 
     def stepper(canvas, objective, config):
-        passes.append({"size": tuple(canvas.shape[-2:]), "layers": objective.style_layers, "start": canvas.detach().clone()})
+        passes.append({"size": tuple(objective.visible(canvas).shape[-2:]), "layers": objective.style_layers, "start": canvas.detach().clone()})
         step = real(canvas, objective, config)
 
         def logged():
@@ -323,5 +326,7 @@ def test_the_stages_at_one_size_compute_their_targets_in_one_pass(monkeypatch):
     records = list(stylize(photo(128, 96), stripes(128, 96), _timed(128, 3.0, 2)))
     assert len({r.style_loss for r in records if r.size == (128, 96)}) > 2  # both passes at 128 px ran
     all_five = StyleConfig().style_layers
-    assert [layers for shape, layers in passes if shape == (96, 128)] == [("relu3_2", "relu4_2"), all_five]
-    assert [layers for shape, layers in passes if shape == (48, 64)] == [("relu3_2",), all_five[:4]]
+    # the photo's targets at the canvas's size (the picture and its margin), the painting's at the picture's
+    canvas = {size: (size[0] + 2 * schedule.margin(size), size[1] + 2 * schedule.margin(size)) for size in ((96, 128), (48, 64))}
+    assert [layers for shape, layers in passes if shape in ((96, 128), canvas[96, 128])] == [("relu3_2", "relu4_2"), all_five]
+    assert [layers for shape, layers in passes if shape in ((48, 64), canvas[48, 64])] == [("relu3_2",), all_five[:4]]
