@@ -246,7 +246,8 @@ class _Objective:
         self.extractor, self.config, self.device = extractor, config, device
         self.style_layers = style_layers or config.style_layers
         self.content_layers = content_layers or config.content_layers
-        self.margin = schedule.margin(size)
+        # A print's octave: the screen canvas's margin enlarged, so that the one comes down onto the other.
+        self.margin = schedule.margin(size) if screen is None else round(screen.margin * size[0] / screen.content.shape[-1])
         self.regions = regions.Regions(masks, size, device, self.margin) if masks else None
         self.content = image_io.to_tensor(image_io.resize(content, size), device)
         weights = config.layer_weights()
