@@ -283,8 +283,7 @@ class _Objective:
 
     def visible(self, canvas: torch.Tensor) -> torch.Tensor:
         """The picture on ``canvas``: its margin cropped."""
-        height, width = canvas.shape[-2:]
-        return canvas[..., self.margin:height - self.margin, self.margin:width - self.margin]
+        return _with_margin(canvas, self.margin, 0)
 
     def __call__(self, canvas: torch.Tensor) -> tuple[torch.Tensor, float, float]:
         """(weighted total loss, content error, style error) for the canvas (the picture and its margin:
@@ -295,10 +294,8 @@ class _Objective:
         if self.screen is None:
             loss, content, style = self._terms(canvas)
         else:
-            # the canvas's pixels that come down onto the screen canvas (the picture and its margin)
-            factor = self.content.shape[-1] / self.screen.content.shape[-1]
-            onto = _with_margin(canvas, self.margin, round(self.screen.margin * factor))
-            loss, content, style = self.screen._terms(F.interpolate(onto, size=self.screen.canvas_shape, mode="area"))
+            # its margin is the screen canvas's enlarged: the whole canvas comes down onto the screen's
+            loss, content, style = self.screen._terms(F.interpolate(canvas, size=self.screen.canvas_shape, mode="area"))
             loss = loss + config.style_weight * self._style(self._features(canvas, self.style_layers))
         if config.tv_weight:
             loss = loss + config.tv_weight * total_variation(canvas)
