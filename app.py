@@ -2,7 +2,7 @@
 
 The page lives in the ``ui`` package and the engine in ``style_core``; this file starts them:
 the engine warms up, the queue gets its limits, and each visitor's files are served to that
-visitor only (``ui/private_files.py``).
+visitor only (``ui/private_files.py``, ``ui/private_events.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from starlette.middleware import Middleware
 from style_core import prepare_paintings, presets, schedule, warm_up
 from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, records, settings
 from ui.gpu import ZERO_GPU
-from ui.private_files import PrivateFiles
+from ui.private_files import Files, PrivateFiles
+from ui.visitors import Allowance
 
 
 def main() -> None:
@@ -32,11 +33,15 @@ def main() -> None:
     schedule.freeze_sizing()
     demo = build_demo()
     demo.queue(max_size=settings.QUEUE_SIZE, default_concurrency_limit=settings.CONCURRENCY)
-    private = Middleware(PrivateFiles, public_config=lambda: demo.config, records=kept, upload_dir=lambda: demo.GRADIO_CACHE,
-                         private_in_links=NOT_SHARED, owner_only=OWNER_ONLY, min_free=int(settings.MIN_FREE_MB * 2**20),
-                         cookie_s=settings.KEEP_HOURS * 3600)
+    demo.files = Files(kept, public_config=lambda: demo.config, upload_dir=lambda: demo.GRADIO_CACHE)
+    allowance = Allowance({"uploads": settings.UPLOADS_PER_HOUR, "shares": settings.SHARES_PER_HOUR,
+                           "bytes": settings.MB_PER_HOUR * 2**20})
+    private = Middleware(PrivateFiles, files=demo.files, private_in_links=NOT_SHARED, owner_only=OWNER_ONLY,
+                         min_free=int(settings.MIN_FREE_MB * 2**20), cookie_s=settings.KEEP_HOURS * 3600,
+                         allowance=allowance, waiting=demo.waiting)
+    # The records are never served, nor copied into the cache by a function that returns a path it was given.
     demo.launch(max_file_size=settings.MAX_UPLOAD, css=CSS, head=HEAD, run_history=False,
-                app_kwargs={"middleware": [private]})
+                blocked_paths=[str(settings.DATA_DIR)], app_kwargs={"middleware": [private]})
 
 
 if __name__ == "__main__":

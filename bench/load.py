@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     from appserver import serve
 
     with tempfile.TemporaryDirectory() as tmp:
-        context = nullcontext(None) if args.url else serve(Path(tmp))
+        # Its users all come from this machine's address, which may hold only a few runs unless told.
+        context = nullcontext(None) if args.url else serve(Path(tmp), DEEPSTYLE_PER_ADDRESS=str(max(4, args.n)))
         with context as server:
             url = args.url or server.url
             stats = run_load(url, args.n, args.size, args.steps, args.timeout, Path(tmp))

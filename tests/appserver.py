@@ -40,8 +40,9 @@ class AppServer:
 
 @contextmanager
 def serve(tmp: Path, **env: str):
-    """Yield a fresh app server (AppServer); environment overrides in ``env`` (None removes)."""
-    port = _free_port()
+    """Yield a fresh app server (AppServer); environment overrides in ``env`` (None removes; GRADIO_SERVER_PORT:
+    the same address again, as a restarted server has)."""
+    port = int(env.get("GRADIO_SERVER_PORT") or _free_port())
     environ = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
                "GRADIO_TEMP_DIR": str(tmp / "gradio"), "DEEPSTYLE_DATA_DIR": str(tmp / "data"),
                "GRADIO_ANALYTICS_ENABLED": "False",

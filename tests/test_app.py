@@ -94,8 +94,12 @@ def test_bad_upload_gets_a_clear_message_and_the_server_keeps_serving(client, tm
     bad.write_text("this is not a picture")
     with pytest.raises(ValidationError, match="content: not an image"):  # refused before it is queued, one subject
         client.predict(handle_file(str(bad)), "starry-night", None, 64, 2, api_name="/stylize")
-    with pytest.raises(AppError, match="unknown preset 'starry-nite'; did you mean 'starry-night'"):
+    # A painting's id is checked before the run is queued; a path is no painting (the engine would read any file).
+    with pytest.raises(ValidationError, match="style_preset: unknown preset 'starry-nite'; did you mean 'starry-night'"):
         client.predict(handle_file(TUBINGEN), "starry-nite", None, 64, 2, api_name="/stylize")
+    for path, why in (("elsewhere/the-scream.jpg", "unknown preset"), ("presets/the-scream.jpg", "not a file of yours")):
+        with pytest.raises(ValidationError, match=f"style_preset: {why}"):
+            client.predict(handle_file(TUBINGEN), path, None, 64, 2, api_name="/stylize")
     image, status = client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
     assert status.startswith("Done")
 

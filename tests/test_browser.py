@@ -7,6 +7,7 @@ import re
 import shutil
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -535,8 +536,9 @@ def test_links_shared_at_once_outlive_a_restart_and_a_cleaned_cache_and_stop_whe
         assert all("for 30 days" in line for line in lines) and all("?deep_link=" in l for l in links), lines
         assert links[0] != links[1] and owners[0].locator("#unshare").is_visible()
         _shot(owners[0], "desktop-shared-line")
-    shutil.rmtree(tmp_path / "gradio")  # restarted with Gradio's cache cleaned
-    with serve(tmp_path) as app:
+        port = urlsplit(app.url).port
+    shutil.rmtree(tmp_path / "gradio")  # restarted with Gradio's cache cleaned, on the same address
+    with serve(tmp_path, GRADIO_SERVER_PORT=str(port)) as app:
         width, height = SIZES["phone"]
         for link in links:
             stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
@@ -552,6 +554,12 @@ def test_links_shared_at_once_outlive_a_restart_and_a_cleaned_cache_and_stop_whe
             assert Image.open(saved.value.path()).size == (96, 72)
             assert not stranger.locator("#unshare").is_visible() and not stranger.locator("#shared-line").is_visible()
         _shot(stranger, "phone-shared-link-after-restart")
+        # An owner's page from before the restart (its session unknown to this server) still stops its link.
+        owners[1].locator("#unshare").click()
+        owners[1].wait_for_function("document.querySelector('#shared-line').innerText.includes('Stopped sharing')")
+        ended = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        assert ended.goto(app.url + "?" + links[1].split("?", 1)[1]).status == 410
+        assert ended.goto(app.url + "?" + links[0].split("?", 1)[1]).status == 200  # the other owner's lives on
         # The owner withdraws a link from a page of their own: a new share of a new painting, then Stop sharing.
         owner = _painted(browser, app, tmp_path, 43)
         owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)

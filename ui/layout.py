@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import gradio as gr
 from PIL import Image
@@ -23,7 +23,8 @@ from style_core.schedule import screen_size
 from style_core import video_io
 from style_core.video_io import read_frames
 
-from . import gpu, painting, private_files, records, regions, settings, video
+from . import gpu, painting, records, regions, settings, video, visitors
+from .private_events import PrivateBlocks
 from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Toggle, Whole, described
 
 DEFAULTS = painting.DEFAULTS
@@ -139,7 +140,7 @@ SCREEN = screen_size(gpu.DEVICE_TYPE)
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
+    with PrivateBlocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
         with gr.Column(elem_id="page"):
             gr.Markdown("# DeepStyle\nPick a photo or a clip and a masterpiece, press **Paint**, and watch it being "
                         "painted.", elem_id="intro")
@@ -377,7 +378,7 @@ def _about() -> None:
 
 def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     """The events: choices and their estimate, Paint → stream → results, Stop."""
-    painting.RUNS.pending = lambda session: _queued_or_running(demo, session)
+    painting.RUNS.pending = lambda visitor: any(visitors.of(e.request) == visitor for e in demo.queued(running=True))
     record = gr.State()
     _wire_choices(demo, c, v)
     photo_inputs = [c[k] for k in painting.RUN_PARAMETERS]
@@ -395,8 +396,8 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
                              [v["out"], v["status"], v["clip_out"], record])
     v["share"].click(_shared, v["share_answer"], [v["shared_line"], v["unshare"]], js=SHARE_JS, queue=False,
                      show_progress="hidden", api_visibility="private")
-    v["unshare"].click(_unshared, None, [v["shared_line"], v["unshare"]], queue=False, show_progress="hidden",
-                       api_visibility="private")
+    v["unshare"].click(_unshared, v["share_answer"], [v["shared_line"], v["unshare"]], queue=False,
+                       show_progress="hidden", api_visibility="private")
     c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions, run_video],
                     api_visibility="private")
 
@@ -411,10 +412,11 @@ def _shared(answer: str):
     return gr.update(value=f"{intro} {lasts}  \n`{said}`", visible=True), gr.update(visible=True)
 
 
-def _unshared(request: gr.Request):
-    """Stop sharing: the links made on this page answer "no longer shared" from now on."""
-    cookie = request.cookies.get(private_files.COOKIE) if request else None
-    ended = records.opened().withdraw(cookie, request.session_hash) if cookie else 0
+def _unshared(answer: str, request: gr.Request):
+    """Stop sharing: the links this visitor made on this page (the page's Gradio session, or, after a restart
+    gave the page a new one, the link it was told) answer "no longer shared" from now on."""
+    link = parse_qs(urlsplit((answer or "").partition(":")[2]).query).get("deep_link", [""])[-1]
+    ended = records.opened().withdraw(visitors.of(request), request.session_hash, link) if request else 0
     line = ("Stopped sharing: the link now says this painting is no longer shared." if ended
             else "Nothing to stop: no link of this page is shared.")
     return gr.update(value=line, visible=True), gr.update(visible=False)
@@ -501,15 +503,6 @@ def _paint_chain(button, start, why, start_inputs, start_outputs, handler, api_n
     return run
 
 
-def _queued_or_running(demo: gr.Blocks, session: str) -> bool:
-    """Whether Gradio's queue holds an event of this session, waiting or running (its internals: a
-    cancelled event leaves its id in ``pending_event_ids_session``, so that cannot tell)."""
-    queue = demo._queue
-    waiting = (event for events in queue.event_queue_per_concurrency_id.values() for event in events.queue)
-    running = (event for events in queue.active_jobs if events for event in events)
-    return any(event.session_hash == session for event in itertools.chain(waiting, running))
-
-
 def _start(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
            second_style, blend, seconds, request: gr.Request):
     """Paint pressed: a run the server would refuse is refused here, the buttons left ready (the reason in
@@ -552,7 +545,7 @@ def _why_video(*values) -> str:
 
 def _refuse(message: str, request: gr.Request) -> None:
     """End the Paint chain with ``message`` (a second run of the visitor's where there is none) as a toast."""
-    message = message or (painting.ALREADY_PAINTING if painting.RUNS.busy(request.session_hash) else "")
+    message = message or (painting.ALREADY_PAINTING if painting.RUNS.busy(visitors.of(request)) else "")
     if message:
         # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
         gr.Warning(message)
@@ -682,7 +675,7 @@ def _estimate_now(mode, content, clip, size, steps, seconds, video_seconds, requ
     """estimate, for the page: one that arrives while the visitor's run is under way leaves the Paint buttons
     as the run set them (seen once: an estimate landing after Paint put "Paint" back beside Stop)."""
     told = estimate(mode, content, clip, size, steps, seconds, video_seconds)
-    if request is not None and painting.RUNS.busy(request.session_hash):
+    if request is not None and painting.RUNS.busy(visitors.of(request)):
         return *told[:2], *[gr.skip()] * (len(told) - 2)
     return told
 

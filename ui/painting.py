@@ -30,7 +30,7 @@ from style_core import ClipWriter, StyleConfig, load_image, presets, save_png
 from style_core import regions as style_regions
 from style_core.schedule import screen_size, time_parts
 
-from . import gpu, settings
+from . import gpu, settings, visitors
 
 DEFAULTS = StyleConfig()
 FIRST_PAINTING, SECOND_PAINTING = presets.STYLE_IDS[:2]
@@ -71,45 +71,55 @@ class Record:
 
 
 class OneRunEach:
-    """At most one queued-or-running painting per session (a browser tab, a gradio_client.Client).
+    """At most one queued-or-running painting per visitor (``ui/visitors.py``: a browser, a client keeping
+    its cookie, an address without one), whatever Gradio session it calls from, and at most
+    ``settings.PER_ADDRESS`` from one address.
 
     ``claim`` is called before Gradio queues the run (the event's validator) and ``release`` when
     the run ends. A run cancelled while still waiting in the queue never starts, so a claim whose
-    session has nothing left in Gradio's queue (``pending(session)`` is false) goes stale after a
+    visitor has nothing left in Gradio's queue (``pending(visitor)`` is false) goes stale after a
     few seconds.
     """
 
     GRACE_S = 5.0  # between the validator's claim and the event appearing in the queue
 
-    def __init__(self, pending: Callable[[str], bool] = lambda session: False):
-        self.pending = pending  # whether Gradio's queue holds an event of this session (bound by the layout)
-        self.claims: dict[str, float] = {}
+    def __init__(self, pending: Callable[[str], bool] = lambda visitor: False):
+        self.pending = pending  # whether Gradio's queue holds an event of this visitor (bound by the layout)
+        self.claims: dict[str, tuple[float, str]] = {}  # visitor -> (since, address)
         self.lock = threading.Lock()
 
-    def claim(self, session: str) -> bool:
+    def claim(self, visitor: str, address: str = "") -> str:
+        """Claim the visitor's one run: "", or why not."""
         with self.lock:
-            if self._held(session):
-                return False
-            self.claims[session] = time.monotonic()
-            return True
+            if self._held(visitor):
+                return ALREADY_PAINTING
+            if sum(where == address and self._held(other) for other, (_, where) in list(self.claims.items())) \
+                    >= settings.PER_ADDRESS:
+                return TOO_MANY_HERE
+            self.claims[visitor] = (time.monotonic(), address)
+            return ""
 
-    def busy(self, session: str) -> bool:
+    def busy(self, visitor: str) -> bool:
         with self.lock:
-            return self._held(session)
+            return self._held(visitor)
 
-    def _held(self, session: str) -> bool:
-        since = self.claims.get(session)
-        return since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(session))
+    def _held(self, visitor: str) -> bool:
+        since = self.claims.get(visitor, (None,))[0]
+        held = since is not None and (time.monotonic() - since < self.GRACE_S or self.pending(visitor))
+        if since is not None and not held:
+            del self.claims[visitor]
+        return held
 
-    def release(self, session: str) -> None:
+    def release(self, visitor: str) -> None:
         with self.lock:
-            self.claims.pop(session, None)
+            self.claims.pop(visitor, None)
 
 
 NO_PHOTO = "Add a photo first (upload one or pick the example)."
 NO_REGIONS = ("nothing is brushed: brush blue where the first painting goes and orange where the second goes "
               "(through the API: an image with #2563eb and #ea580c areas).")
 ALREADY_PAINTING = "Your painting is still under way: wait for it, or stop it before starting another."
+TOO_MANY_HERE = "Too many paintings from your network are under way: wait for one of them to finish."
 # The range of each setting, as the page's sliders offer them and as an API caller is held to them.
 RANGES = {"steps": (0, 1000), "style_strength": (1, 100), "style_scale": (0.25, 2.0), "blend": (0.0, 1.0)}
 
@@ -177,7 +187,8 @@ def paint(content: str, style_preset: str = FIRST_PAINTING, style_image: str | N
     second preset id to blend in), blend (its share, 0–1), seconds (the time to paint for).
     """
     def prepare():
-        styles = [style_image or style_preset or FIRST_PAINTING] + ([second_style] if second_style else [])
+        first, second = painting_id("style_preset", style_preset), painting_id("second_style", second_style)
+        styles = [style_image or first or FIRST_PAINTING] + ([second] if second else [])
         config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, len(styles) > 1,
                              seconds)
         return styles, config, None, {}
@@ -200,7 +211,8 @@ def paint_regions(content: str, first_painting: str, second_painting: str, regio
     preserve_color, style_scale, seed and seconds as in /stylize.
     """
     def prepare():
-        styles, masks, named = _regions(first_painting, second_painting, regions)
+        styles, masks, named = _regions(painting_id("first_painting", first_painting),
+                                        painting_id("second_painting", second_painting), regions)
         config = make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
         return styles, config, masks, {"regions": named}
 
@@ -220,7 +232,7 @@ def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Req
         yield from _stream(content, styles, config, masks, extra)
     finally:
         if request is not None:
-            RUNS.release(request.session_hash)
+            RUNS.release(visitors.of(request))
 
 
 def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], list, dict[str, str]]:
@@ -358,19 +370,35 @@ REGIONS_PARAMETERS = ("content", "first_painting", "second_painting", "regions",
 def run_refusal(content, style_preset, style_image, size, steps, style_strength, preserve_color, style_scale, seed,
                 second_style, blend, seconds) -> tuple[str, str]:
     """Why the server refuses this /stylize run, as (the parameter at fault, the reason), or ("", "")."""
-    return refusal(content, photo_problem, lambda: make_config(size, steps, style_strength, preserve_color,
-                                                               style_scale, seed, blend, bool(second_style), seconds))
+    def check():
+        painting_id("style_preset", style_preset), painting_id("second_style", second_style)
+        make_config(size, steps, style_strength, preserve_color, style_scale, seed, blend, bool(second_style), seconds)
+
+    return refusal(content, photo_problem, check)
 
 
 def regions_refusal(content, first_painting, second_painting, regions, size, steps, style_strength, preserve_color,
                     style_scale, seed, seconds) -> tuple[str, str]:
     """Why the server refuses this /stylize_regions run, as run_refusal."""
     def check():
+        painting_id("first_painting", first_painting), painting_id("second_painting", second_painting)
         if regions is None:  # the API listing's own example sends none
             raise SettingError("regions", NO_REGIONS)
         make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
 
     return refusal(content, photo_problem, check)
+
+
+def painting_id(parameter: str, value) -> str:
+    """A painting the API names: one of the presets' ids, or "" for none (the default). Never a path: the
+    engine reads any file named, and a visitor's own painting comes only as an upload (style_image)."""
+    if value in (None, "") or value in presets.STYLE_IDS:
+        return value or ""
+    try:
+        presets.get(str(value))  # its did-you-mean
+    except ValueError as exc:
+        raise SettingError(parameter, str(exc)) from None
+    raise SettingError(parameter, f"{value!r} is not a painting (paintings: {', '.join(presets.STYLE_IDS)})")
 
 
 def refusal(content, problem: Callable[[str], str], check: Callable[[], object],
@@ -413,8 +441,8 @@ def verdicts(names: tuple[str, ...], refused: tuple[str, str], request: gr.Reque
     """One verdict per input: the refused parameter's own, a second run of the same visitor's on the first
     input; a run that is not refused claims the visitor's one run."""
     at, message = refused
-    if not message and request is not None and not RUNS.claim(request.session_hash):
-        at, message = names[0], ALREADY_PAINTING
+    if not message and request is not None:
+        at, message = names[0], RUNS.claim(visitors.of(request), visitors.address_of(request))
     return [gr.validate(not (message and name == at), message if name == at else "") for name in names]
 
 

@@ -2,117 +2,190 @@
 
 Gradio serves every file in its cache to anyone who has its URL (``/gradio_api/file=<path>``):
 an upload, and every picture an event returns. This ASGI middleware gives each browser (and
-each ``gradio_client.Client``, which keeps cookies) a random session cookie and records (in
-``ui/records.py``'s database, kept across restarts) which sessions uploaded a file or were sent it
-in an event's output. The file route then answers 403 to every other session, and an event whose
-input names such a file is refused too. It fails closed: a file no record names is served to no
-one, except the page's own (the preset gallery, the examples: files in its config) and those of
-live shared links. Gradio names a cached file by its content, so two sessions that upload the same
-photo share one path: each is an owner. A client that sends no cookies (a browser blocking
-third-party cookies in an iframe) keeps Gradio's own rule for the files it makes: whoever has the URL.
+each ``gradio_client.Client``, which keeps cookies) a random session cookie; ``Files`` records (in
+``ui/records.py``'s database, kept across restarts) which visitors (``ui/visitors.py``) uploaded a
+file or were sent it by an event (``ui/private_events.py``, where Gradio hands files to the page's
+functions and takes them back). The file route then answers 403 to everyone else. It fails closed:
+a file no record names is served to no one, except the page's own (the preset gallery, the examples:
+files in its config) and those of live shared links. Gradio names a cached file by its content, so
+two visitors who upload the same photo share one path: each is an owner.
 
 Sharing is the owner's act: Gradio's share link (``/gradio_api/deep_link``) saves the page as the
-session has it; only the session that owns a Gradio session may make its link. Its files are
-copied into the data folder with the saved page (minus the values of the components named in
-``private_in_links``, a visitor's own style image), kept ``share_days`` apart from Gradio's cache
-and restored there when the link is opened after a restart or a cleaning. A withdrawn or expired
-link answers a page that says so.
+session has it; only the visitor whose Gradio session it is may make its link, and a link has one
+owner. Its files are copied into the data folder with the saved page (minus the values of the
+components named in ``private_in_links``, a visitor's own style image), kept ``share_days`` apart
+from Gradio's cache, and the link's page in the cache is always rebuilt from that filtered copy
+(Gradio rewrites its own unfiltered one on each share). A withdrawn or expired link answers a page
+that says so. Uploads and shares count against each visitor's hourly allowance, and stop while the
+disk that holds them is nearly full.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import html
 import json
+import logging
 import os
 import secrets
 import shutil
 from collections import OrderedDict
 from collections.abc import Callable
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qs
 
-from ui.records import ANYONE, EXPIRED, LIVE, WITHDRAWN, Records
+from starlette.datastructures import QueryParams
 
-COOKIE = "deepstyle_session"
+from ui import settings, visitors
+from ui.records import EXPIRED, LIVE, WITHDRAWN, Records
+from ui.visitors import COOKIE, Allowance
+
+log = logging.getLogger("deepstyle")
 MAX_SESSIONS = 100_000  # page loads remembered (to whose cookie each belongs); the oldest are forgotten first
 FULL = "Sharing is paused: the server's storage is full (links already shared still work)."
+UPLOADS_FULL = "Uploads are paused: the server's storage is full. Try again later."
+OVER = {"uploads": "You have uploaded many files in the last hour: try again later.",
+        "shares": "You have shared many links in the last hour: try again later.",
+        "bytes": "You have sent or shared a lot in the last hour: try again later."}
+MAX_WAITING = 4  # a visitor's events waiting in the queue at once (the page queues at most two)
+CROWDING = "You have several requests waiting already: wait for them to finish."
+NOT_YOURS = "File not allowed: it belongs to another visitor."
+NOT_YOUR_PAGE = "Only the page's own visitor may share it."
+SOMEONE_ELSES = "This page is a link someone else shared: copy it from the address bar."
+CLOSED = "Not used by this page."
+# What the page and the API send (POST): uploads, the picture editor's strokes (component_server), the events
+# (private_events checks their files) and their cancels. Gradio's other routes (recording, input streams,
+# its editing modes, run history) stay closed: each takes data past the checks and limits here.
+USED = ("/upload", "/component_server", "/queue", "/run/", "/api/", "/call/", "/cancel", "/reset")
+UNKNOWN = ("This server does not know this link: it may be mistyped, or it was made on a server without lasting "
+           "storage that has since restarted.", "This link is not known here")
+
+
+class Files:
+    """Whose each file is, for the file route, the share links and the page's events alike.
+
+    ``public_config``: returns the app's config (``Blocks.config``), read once, on first use; the files it
+    names are served to everyone. ``upload_dir``: Gradio's upload folder (its cache), which holds
+    ``deep_links/<link>/``."""
+
+    def __init__(self, records: Records, public_config: Callable[[], dict], upload_dir: Callable[[], str]):
+        self.records, self.public_config, self.upload_dir = records, public_config, upload_dir
+        self.public: set[str] | None = None
+        self.pages: OrderedDict[str, str] = OrderedDict()  # Gradio session_hash -> the visitor it belongs to
+
+    def allowed(self, path: str, visitor: str | None) -> bool:
+        """Whether ``visitor`` may read or use the file at ``path``: theirs, the page's own, or a live link's."""
+        if "\x00" in path:
+            return False
+        path = os.path.realpath(path)
+        if path in self.public_set():
+            return True
+        links = os.path.join(os.path.realpath(self.upload_dir()), "deep_links")
+        if os.path.commonpath([path, links]) == links:  # a link's files, by name (its saved page is Gradio's alone)
+            parts = os.path.relpath(path, links).split(os.sep)
+            return len(parts) == 2 and parts[1] != "state.json" and self.records.link_state(parts[0]) == LIVE
+        return visitor is not None and visitor in self.records.owners(path)
+
+    def claim(self, path: str, visitor: str) -> None:
+        path = os.path.realpath(path)
+        if path not in self.public_set():
+            self.records.claim(path, visitor)
+
+    def bind(self, page: str | None, visitor: str | None) -> None:
+        """Remember whose a Gradio session (a page load, an API client) is: the first visitor it ran an event for."""
+        if page and visitor:
+            self.pages.setdefault(page, visitor)
+            if len(self.pages) > MAX_SESSIONS:
+                self.pages.popitem(last=False)
+
+    def api_names(self) -> set[str]:
+        """The events the API lists, by name (private ones are the page's own)."""
+        return {event["api_name"] for event in self.public_config().get("dependencies", [])
+                if event.get("api_name") and event.get("api_visibility") != "private"}
+
+    def public_set(self) -> set[str]:
+        if self.public is None:
+            found: list[dict] = []
+            _collect_files(self.public_config(), found)
+            self.public = {os.path.realpath(f["path"]) for f in found}
+        return self.public
 
 
 class PrivateFiles:
-    """ASGI middleware. ``public_config``: returns the app's config (``Blocks.config``), read
-    once, on first use; the files it names are served to everyone. ``records``: the database
-    (``ui/records.py``); ``min_free``: bytes a share must leave free on the data folder's disk."""
+    """ASGI middleware: the cookie, the file route, uploads, and share links (made, kept and opened).
+    ``min_free``: bytes an upload or a share must leave free on its disk; ``allowance``: each visitor's."""
 
-    def __init__(self, app, public_config: Callable[[], dict], records: Records, api_prefix: str = "/gradio_api",
-                 upload_dir: Callable[[], str] | None = None, private_in_links: frozenset[str] = frozenset(),
-                 owner_only: frozenset[str] = frozenset(), min_free: int = 0, cookie_s: float = 86400):
-        self.app = app
-        self.public_config = public_config
-        self.public: set[str] | None = None
-        self.records = records
-        self.links_dir = os.path.realpath(records.links_dir)
-        self.upload_dir = upload_dir  # Gradio's upload folder, which holds deep_links/<link>/state.json
+    def __init__(self, app, files: Files, api_prefix: str = "/gradio_api", private_in_links: frozenset[str] = frozenset(),
+                 owner_only: frozenset[str] = frozenset(), min_free: int = 0, cookie_s: float = 86400,
+                 allowance: Allowance | None = None, waiting: Callable[[str, str], tuple[int, int]] | None = None):
+        self.app, self.files, self.records = app, files, files.records
+        self.waiting = waiting  # (visitor, address) -> their events waiting in Gradio's queue
         self.private_in_links = private_in_links  # elem_ids whose values a share link leaves out
         self.owner_only = owner_only  # elem_ids a link's page hides (its owner's own controls)
         self.min_free, self.cookie_s = min_free, cookie_s
-        self.upload_path = api_prefix + "/upload"
+        self.allowance = allowance or Allowance({"uploads": float("inf"), "shares": float("inf"), "bytes": float("inf")})
+        self.uploads = (api_prefix + "/upload", api_prefix + "/component_server")
         self.file_prefixes = (api_prefix + "/file=", api_prefix + "/file/")  # the second: Gradio's older route
-        self.queue_data_path = api_prefix + "/queue/data"
-        self.queue_join_path = api_prefix + "/queue/join"
-        self.run_path = api_prefix + "/run/"  # an unqueued event (queue=False): /run/predict
         self.deep_link_path = api_prefix + "/deep_link"
-        self.gradio_sessions: OrderedDict[str, str] = OrderedDict()  # Gradio session_hash -> our session
-
-    def _allowed(self, path: str, session: str | None) -> bool:
-        path = os.path.realpath(path)
-        if path in self._public_set():
-            return True
-        if self.upload_dir is not None:
-            shared = os.path.join(os.path.realpath(self.upload_dir()), "deep_links")
-            if os.path.commonpath([path, shared]) == shared:  # a link's page and its files, in Gradio's cache
-                return self.records.link_state(os.path.relpath(path, shared).split(os.sep)[0]) == LIVE
-        owners = self.records.owners(path)
-        return ANYONE in owners or session in owners
+        self.api_prefix = api_prefix
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        session = _cookie(scope)
-        send = self._with_cookie(scope, send) if session is None else send
+        token = visitors.cookie_in(_header(scope, b"cookie"))
+        if token is None:  # a new visitor: their cookie comes with this answer (a client that refuses it is its address)
+            token = secrets.token_urlsafe(24)
+            send = self._with_cookie(scope, send, token)
+            visitor = "a:" + _address(scope)
+        else:
+            visitor = visitors.key(token)
         path = scope["path"]
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        # Parsed as Starlette (so FastAPI, so Gradio) parses it: a repeated name is its last value there.
+        query = QueryParams(scope.get("query_string", b""))
         requested = next((path.split(p, 1)[1] for p in self.file_prefixes if p in path), None)
-        if requested is not None:
-            if not self._allowed(requested, session):  # scope["path"] is decoded once, as Gradio reads it
-                return await _answer(send, 403, "File not allowed: it belongs to another session.")
-        elif "deep_link" in query:
-            ended = self._opening(query["deep_link"][0])
+        if requested is not None and not self.files.allowed(requested, visitor):  # decoded once, as Gradio reads it
+            return await _answer(send, 403, NOT_YOURS)
+        if scope["method"] == "POST" and not self._used(path.removeprefix(self.api_prefix)):
+            return await _answer(send, 404, CLOSED)
+        if "deep_link" in query:
+            ended = self._opening(query.getlist("deep_link")[-1])
             if ended is not None:  # a page for a browser, the line for the page's own requests
                 status, line, title = ended
                 page = "text/html" in (_header(scope, b"accept") or "")
                 return await _answer(send, status, line, title if page else None)
-        elif path.endswith(self.queue_join_path) or self.run_path in path:
-            body, receive = await _read_body(receive)
-            if not all(self._allowed(p, session) for p in _event_paths(b"data:" + body)):
-                return await _answer(send, 403, "File not allowed: it belongs to another session.")
-            self._bind(body, session)
-            if self.run_path in path:  # an unqueued event answers at once, its files in the answer
-                send = self._recording(send, session or ANYONE, _answer_paths, by_line=False)
-        elif path.endswith(self.deep_link_path):
-            page = query.get("session_hash", [""])[0]
-            if self.gradio_sessions.get(page, session) != session:
-                return await _answer(send, 403, "Only the page's own visitor may share it.")
-            send = self._sharing(send, session, page)
-        elif path.endswith(self.upload_path):
-            send = self._recording(send, session or ANYONE, _upload_paths)
-        elif path.endswith(self.queue_data_path):
-            send = self._recording(send, session or ANYONE, _event_paths)
-        await self.app(scope, receive, send)
+        route = path.rstrip("/")
+        joins = route.endswith("/queue/join") or route.startswith(self.api_prefix + "/call/")  # what waits in the queue
+        if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, scope):
+            return await _answer(send, 429, CROWDING)
+        if route.endswith(self.deep_link_path):
+            pages = query.getlist("session_hash")
+            if len(pages) != 1 or self.files.pages.get(pages[0]) != visitor:
+                return await _answer(send, 403, NOT_YOUR_PAGE)
+            send = self._sharing(send, visitor, pages[0], _address(scope))
+        elif scope["method"] == "POST" and route.endswith(self.uploads):  # the picture editor's strokes too
+            refusal = self._upload_refusal(scope, visitor)
+            if refusal is not None:
+                return await _answer(send, *refusal)
+            send = _watch_body(send, functools.partial(self._uploaded, visitor, _address(scope)))
+        await _one_line_on_failure(self.app, scope, receive, send)
 
-    def _with_cookie(self, scope, send):
-        token = secrets.token_urlsafe(24)
+    def _crowding(self, visitor: str, scope) -> bool:
+        """Whether this visitor (or their address) already has enough waiting in the queue: one visitor
+        must not fill it for everyone."""
+        mine, here = self.waiting(visitor, _address(scope))
+        return mine >= MAX_WAITING or here >= MAX_WAITING * settings.PER_ADDRESS
+
+    def _used(self, route: str) -> bool:
+        """Whether the page or the API posts to ``route``: one of USED, and an event by a name the API lists
+        (the page runs its private events by number, through ``/run/predict`` and the queue)."""
+        parts = route.strip("/").split("/")
+        if "/" + parts[0] not in USED and "/" + parts[0] + "/" not in USED:
+            return False
+        if parts[0] in ("run", "api", "call") and len(parts) > 1:
+            name = parts[2] if parts[1] == "v2" and len(parts) > 2 else parts[1]
+            return len(parts) <= 3 and (name in self.files.api_names() or name == "predict" and parts[0] != "call")
+        return True
+
+    def _with_cookie(self, scope, send, token: str):
         https = scope.get("scheme") == "https" or _header(scope, b"x-forwarded-proto") == "https"
         # In a Space the app runs in an iframe of another site: the cookie must be SameSite=None
         # (with Secure, and Partitioned so browsers that block third-party cookies still keep it).
@@ -127,27 +200,28 @@ class PrivateFiles:
 
         return send_with_cookie
 
-    def _recording(self, send, session: str, paths_in, by_line: bool = True):
-        """Wrap ``send``: file paths found in the response body become this session's."""
-
-        def claim(chunk: bytes) -> None:
-            for path in paths_in(chunk):
-                self._claim(path, session)
-
-        return _watch_body(send, claim, by_line=by_line)
-
-    def _bind(self, join_body: bytes, session: str | None) -> None:
-        """Remember which of our sessions a Gradio session (a page load, an API client) belongs to."""
+    def _upload_refusal(self, scope, visitor: str) -> tuple[int, str] | None:
+        """Why an upload is refused before it is read (its declared length over what is left), or None."""
         try:
-            gradio_session = json.loads(join_body).get("session_hash")
-        except (ValueError, AttributeError):
-            return
-        if session is not None and isinstance(gradio_session, str):
-            self.gradio_sessions.setdefault(gradio_session, session)
-            if len(self.gradio_sessions) > MAX_SESSIONS:
-                self.gradio_sessions.popitem(last=False)
+            length = int(_header(scope, b"content-length") or "")
+        except ValueError:
+            return 411, "An upload must say its length."
+        if _free(self.files.upload_dir()) - length < self.min_free:
+            return 507, UPLOADS_FULL
+        over = self.allowance.over(visitor, _address(scope), {"uploads": 1, "bytes": length})
+        return (429, OVER[over]) if over else None
 
-    def _sharing(self, send, session: str | None, page: str):
+    def _uploaded(self, visitor: str, address: str, body: bytes) -> None:
+        """An upload made: its files are the visitor's, and those new to them count against their hour (the
+        picture editor sends its unchanged background again and again: that keeps nothing more)."""
+        paths = [os.path.realpath(p) for p in _upload_paths(body)]
+        new = [p for p in paths if p not in self.files.public_set() and visitor not in self.records.owners(p)]
+        for path in paths:
+            self.files.claim(path, visitor)
+        if new:
+            self.allowance.take(visitor, address, {"uploads": 1, "bytes": sum(_size(p) for p in new)})
+
+    def _sharing(self, send, visitor: str, page: str, address: str):
         """Wrap ``send`` of a share link's answer: the page is kept (its files copied) before the link
         leaves, or the answer becomes the one-line reason it cannot be."""
         start: dict = {}
@@ -161,31 +235,39 @@ class PrivateFiles:
             body.extend(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            refusal = self._publish_link(bytes(body), session, page) if start.get("status") == 200 else None
+            refusal = self._publish_link(bytes(body), visitor, page, address) if start.get("status") == 200 else None
             if refusal is not None:
-                return await _answer(send, 507, refusal)
+                return await _answer(send, *refusal)
             await send(start)
             await send({"type": "http.response.body", "body": bytes(body)})
 
         return sharing
 
-    def _publish_link(self, body: bytes, session: str | None, page: str) -> str | None:
+    def _publish_link(self, body: bytes, visitor: str, page: str, address: str) -> tuple[int, str] | None:
         """Keep the page saved under this link in the data folder with copies of its files, leaving out
-        what is not shared; None, or why it cannot be kept."""
+        what is not shared, and its page in the cache rebuilt from that copy; None, or why it cannot be."""
         try:
             link = json.loads(body)
         except ValueError:
             return None
-        if not isinstance(link, str) or not link.replace("-", "").replace("_", "").isalnum() or self.upload_dir is None:
+        if not _is_link(link):
             return None
-        upload_dir = os.path.realpath(self.upload_dir())
-        state_file = os.path.join(upload_dir, "deep_links", link, "state.json")
         try:
-            with open(state_file, "rb") as handle:
-                components = json.load(handle)
+            # One owner a link (one adopted from disk has none anyone can prove): the same page shared again by
+            # someone who opened it is theirs to copy, not to renew or withdraw.
+            if self.records.link_state(link) is not None and self.records.owner(link) != visitor:
+                return 403, SOMEONE_ELSES
+            return self._keep(link, visitor, page, address)
+        finally:
+            self._to_cache(link)  # Gradio's own copy never stays: the kept one, or none
+
+    def _keep(self, link: str, visitor: str, page: str, address: str) -> tuple[int, str] | None:
+        upload_dir = os.path.realpath(self.files.upload_dir())
+        try:
+            components = json.loads(Path(upload_dir, "deep_links", link, "state.json").read_bytes())
         except (OSError, ValueError):
             return None
-        on_page = {c.get("id") for c in self.public_config().get("components", [])}
+        on_page = {c.get("id") for c in self.files.public_config().get("components", [])}
         # Gradio's session copy also holds stray copies of streamed components (ids not on the page).
         components = [c for c in components if isinstance(c, dict) and c.get("id") in on_page]
         shared: list[dict] = []
@@ -196,13 +278,16 @@ class PrivateFiles:
             if props.get("elem_id") in self.private_in_links:
                 props.pop("value", None)  # not part of what the owner shares
             elif "value" in props:
-                props["value"] = _servable(props["value"], upload_dir, shared, self._public_set())
+                props["value"] = _servable(props["value"], lambda path: self.files.allowed(path, visitor),
+                                           self.files.public_set(), shared)
         folder = self.records.link_folder(link)
         making = folder.with_name(f".{link}-{secrets.token_hex(4)}")
         try:
-            needed = sum(os.path.getsize(f["path"]) for f in shared) + len(body) + 2**20
-            if shutil.disk_usage(self.links_dir).free - needed < self.min_free:
-                return FULL
+            needed = sum(os.path.getsize(f["path"]) for f in shared) + 2**20
+            if _free(self.records.links_dir) - needed < self.min_free:
+                return 507, FULL
+            if over := self.allowance.over(visitor, address, {"shares": 1, "bytes": needed}):
+                return 429, OVER[over]
             making.mkdir()
             for number, file in enumerate(shared):  # kept by name: the page is rebuilt in the cache from them
                 name = f"{number}-{os.path.basename(file['path'])}"
@@ -213,86 +298,84 @@ class PrivateFiles:
             os.replace(making, folder)
         except OSError:  # the disk filled meanwhile: nothing half-kept
             shutil.rmtree(making, ignore_errors=True)
-            return FULL
-        self.records.add_link(link, session, page)
-        self._to_cache(link)
+            return 507, FULL
+        if not self.records.add_link(link, visitor, page):
+            return 403, SOMEONE_ELSES
+        self.allowance.take(visitor, address, {"shares": 1, "bytes": needed})
         return None
 
     def _to_cache(self, link: str) -> None:
         """The link's page into Gradio's cache (``deep_links/<link>/``: the page and its files, where Gradio
-        takes them as a visitor's own), from the data folder, unless all of it is there."""
-        kept, cached = self.records.link_folder(link), Path(self.upload_dir()) / "deep_links" / link
+        takes them as a visitor's own), rebuilt from the data folder's copy; a link not live has none there."""
+        kept, cached = self.records.link_folder(link), Path(self.files.upload_dir()) / "deep_links" / link
         try:
+            if self.records.link_state(link) != LIVE:
+                raise FileNotFoundError(link)
             components = json.loads((kept / "state.json").read_text(encoding="utf-8"))
             found: list[dict] = []
             _collect_files(components, found)
             files = [f for f in found if os.path.basename(f["path"]) == f["path"]]  # the link's own, by name
-            if (cached / "state.json").is_file() and all((cached / f["path"]).is_file() for f in files):
-                return
             cached.mkdir(parents=True, exist_ok=True)
             for file in files:
-                shutil.copyfile(kept / file["path"], cached / file["path"])
+                if not (cached / file["path"]).is_file():
+                    shutil.copyfile(kept / file["path"], cached / file["path"])
                 file["path"] = str(cached.resolve() / file["path"])
                 file["url"] = self.file_prefixes[0] + file["path"]
-            (cached / "state.json").write_text(json.dumps(components), encoding="utf-8")
-        except (OSError, ValueError):  # the page as Gradio has it, or its own "invalid link" page
-            return
+            page = json.dumps(components)
+            if not (cached / "state.json").is_file() or (cached / "state.json").read_text(encoding="utf-8") != page:
+                making = cached / f".state-{secrets.token_hex(4)}.json"
+                making.write_text(page, encoding="utf-8")
+                os.replace(making, cached / "state.json")
+        except (OSError, ValueError):  # nothing of it served: the link's page says why
+            shutil.rmtree(cached, ignore_errors=True)
 
     def _opening(self, link: str) -> tuple[int, str, str] | None:
-        """A link being opened: restored into Gradio's cache where a restart or a cleaning took it; or,
-        where it cannot open, (the answer's status, the line that says why, the page's title)."""
+        """A link being opened: its page rebuilt in Gradio's cache from the kept copy; or, where it cannot
+        open, (the answer's status, the line that says why, the page's title)."""
+        if not _is_link(link):
+            return 404, *UNKNOWN
+        self._to_cache(link)  # rebuilt where live, gone where not
         state = self.records.link_state(link)
+        if state == LIVE:
+            return None
         if state == WITHDRAWN:
             return 410, "Its owner has stopped sharing it.", "This painting is no longer shared"
         if state == EXPIRED:
             return (410, f"Shared links last {self.records.share_s / 86400:g} days, and this one has ended.",
                     "This painting is no longer shared")
-        if self.upload_dir is None:
-            return None
-        if state == LIVE:
-            self._to_cache(link)
-        elif not (Path(self.upload_dir()) / "deep_links" / link / "state.json").is_file():
-            return (404, "This server does not know this link: it may be mistyped, or it was made on a server "
-                         "without lasting storage that has since restarted.", "This link is not known here")
-        return None
-
-    def _public_set(self) -> set[str]:
-        if self.public is None:
-            found: list[str] = []
-            _collect(self.public_config(), found)
-            self.public = {os.path.realpath(p) for p in found}
-        return self.public
-
-    def _claim(self, path: str, session: str) -> None:
-        path = os.path.realpath(path)
-        if path not in self._public_set():
-            self.records.claim(path, session)
+        return 404, *UNKNOWN
 
 
-def _servable(value, upload_dir: str, shared: list[dict], public: set[str]):
-    """``value`` with each file in it kept where Gradio can serve it (in its upload folder), others taken
-    out; the visitor's files kept (each a fresh dict, with ``path`` real) are appended to ``shared``, to be
-    copied. The page's own (``public``: the gallery's paintings) stay as they are: served to all, always."""
+def _servable(value, allowed: Callable[[str], bool], public: set[str], shared: list[dict]):
+    """``value`` with each file in it that the sharer may share kept, others taken out; the visitor's files
+    kept (each a fresh dict, with ``path`` real) are appended to ``shared``, to be copied. The page's own
+    (``public``: the gallery's paintings) stay as they are: served to all, always."""
     if isinstance(value, list):
-        return [item for item in (_servable(v, upload_dir, shared, public) for v in value) if item is not None]
+        return [item for item in (_servable(v, allowed, public, shared) for v in value) if item is not None]
     if not isinstance(value, dict):
         return value
-    if isinstance(value.get("path"), str) and ("url" in value or "meta" in value):
-        path = os.path.realpath(value["path"])
+    if isinstance(value.get("path"), str):
+        path = os.path.realpath(value["path"]) if "\x00" not in value["path"] else ""
         if path in public:
             return value
-        if os.path.commonpath([path, upload_dir]) != upload_dir or not os.path.isfile(path):
+        if not path or not allowed(path) or not os.path.isfile(path):
             return None
         file = {**value, "path": path}
         shared.append(file)
         return file
-    return {key: _servable(item, upload_dir, shared, public) for key, item in value.items()}
+    return {key: _servable(item, allowed, public, shared) for key, item in value.items()}
+
+
+def _is_link(link) -> bool:
+    """A link's name as Gradio makes it (URL-safe base64 of a hash): never a path."""
+    return isinstance(link, str) and 0 < len(link) <= 128 and link.replace("-", "").replace("_", "").isalnum() \
+        and link.isascii()
 
 
 def _collect_files(value, found: list[dict]) -> None:
-    """The file dicts in a saved page's value (each with its ``path``), in order."""
+    """The file dicts in a value (a saved page, the app's config): each with a string ``path``, in order."""
     if isinstance(value, dict):
-        if isinstance(value.get("path"), str) and ("url" in value or "meta" in value):
+        if isinstance(value.get("path"), str):
             found.append(value)
             return
         for item in value.values():
@@ -310,41 +393,19 @@ def _upload_paths(body: bytes) -> list[str]:
     return [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
 
 
-def _answer_paths(body: bytes) -> list[str]:
-    """Paths of the files in an unqueued event's JSON answer."""
-    found: list[str] = []
-    with contextlib.suppress(ValueError):
-        _collect(json.loads(body), found)
-    return found
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
-def _event_paths(body: bytes) -> list[str]:
-    """Paths of the files in the server-sent events of /queue/data (``data: {json}`` lines)."""
-    found: list[str] = []
-    for line in body.splitlines():
-        if line.startswith(b"data:") and b'"path"' in line:
-            try:
-                _collect(json.loads(line[5:]), found)
-            except ValueError:
-                continue
-    return found
-
-
-def _collect(value, found: list[str]) -> None:
-    if isinstance(value, dict):
-        meta = value.get("meta")
-        if isinstance(value.get("path"), str) and ("url" in value or isinstance(meta, dict) and meta.get("_type") == "gradio.FileData"):
-            found.append(value["path"])
-        for item in value.values():
-            _collect(item, found)
-    elif isinstance(value, list):
-        # A streamed output comes as diffs of the last one: ["add" | "replace", [..., "path"], "<path>"].
-        if len(value) == 3 and value[0] in ("add", "replace") and isinstance(value[1], list) and value[1][-1:] == ["path"]:
-            if isinstance(value[2], str):
-                found.append(value[2])
-            return
-        for item in value:
-            _collect(item, found)
+def _free(folder) -> int:
+    """Free bytes on the disk that holds ``folder`` (or will: Gradio makes its cache on the first upload)."""
+    folder = Path(folder).resolve()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -354,38 +415,9 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
-def _cookie(scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return None
-    try:
-        morsel = SimpleCookie(raw).get(COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel and morsel.value else None
-
-
-async def _read_body(receive):
-    """The whole request body, and a ``receive`` that hands it on to the app unchanged."""
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay():
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+def _address(scope) -> str:
+    client = scope.get("client")
+    return visitors.address(client[0] if client else None, _header(scope, b"x-forwarded-for"))
 
 
 async def _answer(send, status: int, line: str, title: str | None = None) -> None:
@@ -407,9 +439,27 @@ a{{color:#c2410c}}</style></head>
 """
 
 
-def _watch_body(send, consume, by_line: bool):
-    """Wrap an ASGI ``send``: the body of a 200 answer goes to ``consume`` before it is sent on,
-    in complete lines as it streams (``by_line``, an event stream), or whole at its end."""
+async def _one_line_on_failure(app, scope, receive, send) -> None:
+    """Run ``app``; a request it fails on before answering (Gradio's own routes raise on some malformed bodies)
+    gets one line, not a dropped connection, and the log one line, not a traceback."""
+    started = False
+
+    async def watched(message):
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await app(scope, receive, watched)
+    except Exception as exc:
+        if started:
+            raise
+        log.warning("%s %s: %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__, exc)
+        await _answer(send, 400, "The request could not be read.")
+
+
+def _watch_body(send, consume):
+    """Wrap an ASGI ``send``: the whole body of a 200 answer goes to ``consume`` before its end is sent on."""
     buffer = bytearray()
     ok = False
 
@@ -420,14 +470,7 @@ def _watch_body(send, consume, by_line: bool):
         elif message["type"] == "http.response.body" and ok:
             buffer.extend(message.get("body", b""))
             if not message.get("more_body", False):
-                ready, rest = bytes(buffer), b""
-            elif by_line:
-                ready, _, rest = bytes(buffer).rpartition(b"\n")
-            else:
-                ready, rest = b"", bytes(buffer)
-            if ready:
-                consume(ready)
-                buffer[:] = rest
+                consume(bytes(buffer))
         await send(message)
 
     return watched

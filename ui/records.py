@@ -1,11 +1,15 @@
 """The visitors' records, kept across restarts in SQLite (the standard library's, WAL mode): which
-sessions own each cached file, the links published, and the files each link keeps.
+visitors own each cached file, the links published, and the files each link keeps.
 
-One connection, opened once and shared by Gradio's threads and the middleware under a lock: every
-statement is a few microseconds, and WAL lets a reader (``sqlite3`` at a prompt) look in meanwhile.
-A database file that cannot be read is moved aside and a new one begun, with a warning: the files
-it named are then owned by no one (refused to everyone), and the links still on disk are adopted
-again from their folders, each kept for its full time from when it was made.
+A visitor is named as ``ui/visitors.py`` names them: a session cookie only by its hash, so the
+database opens no one's files. It lives in the data folder, which Gradio never serves or copies
+(app.py blocks it), so nothing in the app opens and closes the file: a close by anyone in the process
+would drop SQLite's locks under its one connection. That connection is opened once and shared by
+Gradio's threads and the middleware under a lock: every statement is a few microseconds, and WAL lets
+a reader (``sqlite3`` at a prompt) look in meanwhile. A database file that cannot be read is moved
+aside and a new one begun, with a warning: the files it named are then owned by no one (refused to
+everyone), and the links still on disk are adopted again from their folders, each kept for its full
+time from when it was made, with no owner (none can withdraw them from the page).
 """
 
 from __future__ import annotations
@@ -15,14 +19,12 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 log = logging.getLogger("deepstyle")
 
-ANYONE = ""  # the owner of a file a cookieless client made: Gradio's own rule, whoever has its URL
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS owners (path TEXT NOT NULL, session TEXT NOT NULL, made REAL NOT NULL,
                                    PRIMARY KEY (path, session)) WITHOUT ROWID;
@@ -31,6 +33,7 @@ CREATE TABLE IF NOT EXISTS links (link TEXT PRIMARY KEY, session TEXT, page TEXT
                                   expires REAL NOT NULL, withdrawn REAL);
 """
 WITHDRAWN, EXPIRED, LIVE = "withdrawn", "expired", "live"
+VERSION = 1  # PRAGMA user_version: 1, visitors by ui/visitors.py's key (0 named them by their cookie)
 
 
 _opened: Records | None = None
@@ -53,10 +56,11 @@ def opened() -> Records:
 
 
 def default_folder() -> Path:
-    """A Space's persistent storage where it is mounted (``/data``), else the system's temp folder."""
+    """A Space's persistent storage where it is mounted (``/data``), else the user's data folder: never the
+    temp folder or the working directory, whose files Gradio copies into its cache when a function returns them."""
     if os.path.isdir("/data") and os.access("/data", os.W_OK):
         return Path("/data/deepstyle")
-    return Path(tempfile.gettempdir()) / "deepstyle"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "deepstyle"
 
 
 class Records:
@@ -94,6 +98,7 @@ class Records:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # WAL: a power cut may lose the last moments, never the file
             db.executescript(SCHEMA)
+            _upgrade(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -114,11 +119,20 @@ class Records:
     def link_folder(self, link: str) -> Path:
         return self.links_dir / link
 
-    def add_link(self, link: str, session: str | None, page: str | None) -> float:
-        """Record a published link (again: a second share of the same page renews it); its end."""
+    def add_link(self, link: str, session: str, page: str) -> bool:
+        """Record a published link, or renew it: a second share of the same page by its owner (one withdrawn
+        lives again). A link has one owner: False (nothing changed) where another made it."""
         made = time.time()
-        self._run("INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, NULL)", (link, session, page, made, made + self.share_s))
-        return made + self.share_s
+        with self.lock:
+            changed = self.db.execute(
+                "INSERT INTO links VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (link) DO UPDATE SET made = excluded.made, "
+                "expires = excluded.expires, page = excluded.page, withdrawn = NULL "
+                "WHERE links.session = excluded.session", (link, session, page, made, made + self.share_s)).rowcount
+        return changed == 1
+
+    def owner(self, link: str) -> str | None:
+        rows = self._run("SELECT session FROM links WHERE link = ?", (link,))
+        return rows[0][0] if rows else None
 
     def link_state(self, link: str) -> str | None:
         """LIVE, WITHDRAWN, EXPIRED, or None for a link never recorded here."""
@@ -128,10 +142,12 @@ class Records:
         expires, withdrawn = rows[0]
         return WITHDRAWN if withdrawn is not None else EXPIRED if expires <= time.time() else LIVE
 
-    def withdraw(self, session: str, page: str) -> int:
-        """Withdraw the live links ``session`` made on ``page`` (a Gradio session); their files go now."""
+    def withdraw(self, session: str, page: str, link: str = "") -> int:
+        """Withdraw the live links ``session`` made on ``page`` (a Gradio session), and ``link`` if it made it
+        (a page from before a restart names its link); their files go now."""
         links = [row[0] for row in self._run(
-            "SELECT link FROM links WHERE session = ? AND page = ? AND withdrawn IS NULL", (session, page))]
+            "SELECT link FROM links WHERE session = ? AND (page = ? OR link = ?) AND withdrawn IS NULL",
+            (session, page, link))]
         for link in links:
             self._run("UPDATE links SET withdrawn = ? WHERE link = ?", (time.time(), link))
             shutil.rmtree(self.link_folder(link), ignore_errors=True)
@@ -175,3 +191,22 @@ class Records:
 
         self.clean()
         threading.Thread(target=loop, name="records-cleaner", daemon=True).start()
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring records written by an earlier version to this one (``VERSION``)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= VERSION:
+        return
+    from ui.visitors import key  # visitors imports settings, which imports this module
+
+    db.create_function("visitor", 1, lambda token: key(token) if token else None, deterministic=True)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("DELETE FROM owners WHERE session = ''")  # a cookieless client's files: whoever had the URL
+        db.execute("UPDATE OR IGNORE owners SET session = visitor(session)")
+        db.execute("UPDATE links SET session = visitor(session)")
+        db.execute(f"PRAGMA user_version = {VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

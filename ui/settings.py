@@ -14,8 +14,15 @@ MAX_UPLOAD = os.environ.get("DEEPSTYLE_MAX_UPLOAD", "200mb")  # a phone's clip: 
 KEEP_HOURS = float(os.environ.get("DEEPSTYLE_KEEP_HOURS", "24"))  # uploads and pictures in Gradio's cache
 SHARE_DAYS = float(os.environ.get("DEEPSTYLE_SHARE_DAYS", "30"))  # a shared link, kept in the data folder
 DATA_DIR = Path(os.environ.get("DEEPSTYLE_DATA_DIR") or records.default_folder())  # the records, shared links
-MIN_FREE_MB = float(os.environ.get("DEEPSTYLE_MIN_FREE_MB", "200"))  # left free on its disk: below it, no new share
+MIN_FREE_MB = float(os.environ.get("DEEPSTYLE_MIN_FREE_MB", "200"))  # left free on its disk and the cache's
 ON_SPACES = bool(os.environ.get("SPACE_ID"))  # Hugging Face sets it in every Space
+# Per visitor and hour (an address may take PER_ADDRESS times as much: several visitors behind one).
+UPLOADS_PER_HOUR = float(os.environ.get("DEEPSTYLE_UPLOADS_PER_HOUR", "120"))
+SHARES_PER_HOUR = float(os.environ.get("DEEPSTYLE_SHARES_PER_HOUR", "20"))
+MB_PER_HOUR = float(os.environ.get("DEEPSTYLE_MB_PER_HOUR", "1000"))  # bytes kept: uploads and shares' copies
+PER_ADDRESS = float(os.environ.get("DEEPSTYLE_PER_ADDRESS", "4"))  # also: runs queued or painting per address
+# Proxies of our own in front of the app (a Space has one): the caller's address is the one the nearest saw.
+PROXY_HOPS = int(os.environ.get("DEEPSTYLE_PROXY_HOPS", "1" if ON_SPACES else "0"))
 
 
 def max_size(device_type: str) -> int:

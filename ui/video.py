@@ -25,8 +25,8 @@ from style_core import ClipWriter, StyleConfig, VideoProgress, plan_video, prese
 from style_core.optimize import device_key
 from style_core.video import clock
 
-from . import gpu, painting, settings
-from .painting import Record, SettingError, _number
+from . import gpu, painting, settings, visitors
+from .painting import Record, SettingError, _number, painting_id
 
 TIMES = {"cuda": (((15, "15 s"), (30, "30 s"), (60, "1 min")), 30),
          "cpu": (((30, "30 s"), (120, "2 min"), (300, "5 min")), 120)}
@@ -71,9 +71,11 @@ VIDEO_PARAMETERS = ("content", "style_preset", "style_image", "seconds", "size",
 def video_refusal(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
                   style_scale, seed) -> tuple[str, str]:
     """Why the server refuses this /stylize_video run, as painting.run_refusal."""
-    return painting.refusal(content, clip_problem, lambda: make_video_config(size, fps, steps, style_strength,
-                                                                             preserve_color, style_scale, seed,
-                                                                             seconds), NO_CLIP)
+    def check():
+        painting_id("style_preset", style_preset)
+        make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds)
+
+    return painting.refusal(content, clip_problem, check, NO_CLIP)
 
 
 def check_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
@@ -123,12 +125,13 @@ def paint_video(content: str, style_preset: str = painting.FIRST_PAINTING, style
             raise gr.Error(NO_CLIP, print_exception=False)
         try:
             config = make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds)
+            preset = painting_id("style_preset", style_preset)
         except ValueError as exc:
             yield from painting.fail(str(exc), 4)
-        yield from _stream(content, [style_image or style_preset or painting.FIRST_PAINTING], config)
+        yield from _stream(content, [style_image or preset or painting.FIRST_PAINTING], config)
     finally:
         if request is not None:
-            painting.RUNS.release(request.session_hash)
+            painting.RUNS.release(visitors.of(request))
 
 
 def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tuple]:
