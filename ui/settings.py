@@ -1,4 +1,4 @@
-"""The server's settings, read once from the environment (README: "Settings")."""
+"""The server's settings, read once from the environment (docs/SETTINGS.md)."""
 
 from __future__ import annotations
 
