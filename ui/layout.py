@@ -434,7 +434,7 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
                      api_visibility="private")
     held = [c["mode"], c["seconds"], c["video_seconds"], c["sizes"]]
     shown = [c["mode"], c["run"], c["run_regions"], c["run_video"], c["seconds"], c["video_seconds"], c["sizes"],
-             c["style_tabs"]]
+             c["style_tabs"], input_tabs]
     timing = [c["mode"], c["content"], c["clip"], c["size"], c["steps"], c["seconds"], c["video_seconds"]]
     told = [c["eta"], c["sizes"], c["run"], c["run_regions"], c["run_video"]]
     tabs = [(photo_tab, "photo", None), (video_tab, "video", None)] + [
@@ -444,8 +444,8 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
         tab.select(functools.partial(_mode, name), held, shown, queue=False, api_visibility="private",
                    js=js).then(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
     # An animated GIF dropped as a photo: offered as a clip (the Video tab, with the GIF in it).
-    c["gif_to_clip"].click(lambda content, *current: (gr.update(selected="video"), content, *_mode("video", *current)),
-                           [c["content"], *held], [input_tabs, c["clip"], *shown], queue=False,
+    c["gif_to_clip"].click(lambda content, *current: (content, *_mode("video", *current)),
+                           [c["content"], *held], [c["clip"], *shown], queue=False,
                            api_visibility="private").then(_estimate_now, timing, told, queue=False, show_progress="hidden",
                                                           api_visibility="private")
     for trigger in (c["content"].change, c["clip"].change, c["size"].change, c["steps"].change, c["seconds"].change,
@@ -472,9 +472,11 @@ def _mode(picked: str, current: str, seconds, video_seconds, sizes) -> tuple:
     mode, photo = f"{source} {style}", source == "photo"
     # The "By region" tab is hidden by a class (gr.Tab's own visible does not hide its button once shown, 6.31).
     tabs = {"elem_classes": [] if photo else ["clip-mode"], **({"selected": style} if style != current.split()[1] else {})}
+    # The input tab, said too: a shared link's page opens on the owner's (a clip's on Video, where its Paint is).
     return (mode, *_paints(mode, True), gr.update(value=seconds, visible=photo),
             gr.update(value=video_seconds, visible=not photo),
-            gr.update(value=sizes, visible=photo and len(size_choices()) > 1), gr.update(**tabs))
+            gr.update(value=sizes, visible=photo and len(size_choices()) > 1), gr.update(**tabs),
+            gr.update(selected=source))
 
 
 def _paint_chain(button, start, why, start_inputs, start_outputs, handler, api_name, validator, inputs, c, v, record,
