@@ -8,6 +8,7 @@ visitor only (``ui/private_files.py``, ``ui/private_events.py``).
 from __future__ import annotations
 
 import logging
+import os
 
 from starlette.middleware import Middleware
 
@@ -28,6 +29,9 @@ def main() -> None:
         prepare_paintings(presets.STYLE_IDS)
     logging.basicConfig(format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("deepstyle").setLevel(logging.INFO)
+    # uvicorn takes X-Forwarded-For from a client on 127.0.0.1 as the client's address: one on this machine could
+    # then be anyone, to the limits per address. A visitor's address is read once, in ui/visitors.py.
+    os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
     kept = records.open_records(settings.DATA_DIR, settings.KEEP_HOURS, settings.SHARE_DAYS)
     # One size for one time choice on this server, whatever its load at the moment (the steps follow it).
     schedule.freeze_sizing()

@@ -305,6 +305,9 @@ def test_share_and_upload_floods_are_refused_in_one_line(world):
     again = flooder.post("/gradio_api/upload", files={"files": ("x.png", b"x0" * 500, "image/png")})
     assert again.status_code == 429  # before it is read, an upload is counted as new
     assert flooder.get("/gradio_api/file=%00").status_code == 403  # a NUL in a file URL: refused, not a failure
+    spoofed = [httpx.post(url + "gradio_api/upload", files={"files": ("y.png", b"y%d" % n * 500, "image/png")},
+                          headers={"x-forwarded-for": f"203.0.113.{n}"}).status_code for n in range(31)]
+    assert spoofed[-1] == 429  # no cookie, and an address of its own making: still this one address's visitor
 
 
 def test_the_records_hold_across_a_restart_after_the_database_was_named_as_a_photo(tmp_path):
