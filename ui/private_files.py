@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
 
 from ui import settings, visitors
 from ui.records import EXPIRED, LIVE, WITHDRAWN, Records
@@ -97,8 +98,9 @@ class Files:
             if len(self.pages) > MAX_SESSIONS:
                 self.pages.popitem(last=False)
 
+    @functools.cached_property
     def api_names(self) -> set[str]:
-        """The events the API lists, by name (private ones are the page's own)."""
+        """The events the API lists, by name (private ones are the page's own); read once, on first use."""
         return {event["api_name"] for event in self.public_config().get("dependencies", [])
                 if event.get("api_name") and event.get("api_visibility") != "private"}
 
@@ -131,11 +133,12 @@ class PrivateFiles:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        address = visitors.address_of(Request(scope))  # read once: the limits and the cookieless visitor
         token = visitors.cookie_in(_header(scope, b"cookie"))
         if token is None:  # a new visitor: their cookie comes with this answer (a client that refuses it is its address)
             token = secrets.token_urlsafe(24)
             send = self._with_cookie(scope, send, token)
-            visitor = "a:" + _address(scope)
+            visitor = "a:" + address
         else:
             visitor = visitors.key(token)
         path = scope["path"]
@@ -154,24 +157,24 @@ class PrivateFiles:
                 return await _answer(send, status, line, title if page else None)
         route = path.rstrip("/")
         joins = route.endswith("/queue/join") or route.startswith(self.api_prefix + "/call/")  # what waits in the queue
-        if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, scope):
+        if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, address):
             return await _answer(send, 429, CROWDING)
         if route.endswith(self.deep_link_path):
             pages = query.getlist("session_hash")
             if len(pages) != 1 or self.files.pages.get(pages[0]) != visitor:
                 return await _answer(send, 403, NOT_YOUR_PAGE)
-            send = self._sharing(send, visitor, pages[0], _address(scope))
+            send = self._sharing(send, visitor, pages[0], address)
         elif scope["method"] == "POST" and route.endswith(self.uploads):  # the picture editor's strokes too
-            refusal = self._upload_refusal(scope, visitor)
+            refusal = self._upload_refusal(scope, visitor, address)
             if refusal is not None:
                 return await _answer(send, *refusal)
-            send = _watch_body(send, functools.partial(self._uploaded, visitor, _address(scope)))
+            send = _watch_body(send, functools.partial(self._uploaded, visitor, address))
         await _one_line_on_failure(self.app, scope, receive, send)
 
-    def _crowding(self, visitor: str, scope) -> bool:
+    def _crowding(self, visitor: str, address: str) -> bool:
         """Whether this visitor (or their address) already has enough waiting in the queue: one visitor
         must not fill it for everyone."""
-        mine, here = self.waiting(visitor, _address(scope))
+        mine, here = self.waiting(visitor, address)
         return mine >= MAX_WAITING or here >= MAX_WAITING * settings.PER_ADDRESS
 
     def _used(self, route: str) -> bool:
@@ -182,7 +185,7 @@ class PrivateFiles:
             return False
         if parts[0] in ("run", "api", "call") and len(parts) > 1:
             name = parts[2] if parts[1] == "v2" and len(parts) > 2 else parts[1]
-            return len(parts) <= 3 and (name in self.files.api_names() or name == "predict" and parts[0] != "call")
+            return len(parts) <= 3 and (name in self.files.api_names or name == "predict" and parts[0] != "call")
         return True
 
     def _with_cookie(self, scope, send, token: str):
@@ -200,7 +203,7 @@ class PrivateFiles:
 
         return send_with_cookie
 
-    def _upload_refusal(self, scope, visitor: str) -> tuple[int, str] | None:
+    def _upload_refusal(self, scope, visitor: str, address: str) -> tuple[int, str] | None:
         """Why an upload is refused before it is read (its declared length over what is left), or None."""
         try:
             length = int(_header(scope, b"content-length") or "")
@@ -208,7 +211,7 @@ class PrivateFiles:
             return 411, "An upload must say its length."
         if _free(self.files.upload_dir()) - length < self.min_free:
             return 507, UPLOADS_FULL
-        over = self.allowance.over(visitor, _address(scope), {"uploads": 1, "bytes": length})
+        over = self.allowance.over(visitor, address, {"uploads": 1, "bytes": length})
         return (429, OVER[over]) if over else None
 
     def _uploaded(self, visitor: str, address: str, body: bytes) -> None:
@@ -413,11 +416,6 @@ def _header(scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
-
-
-def _address(scope) -> str:
-    client = scope.get("client")
-    return visitors.address(client[0] if client else None, _header(scope, b"x-forwarded-for"))
 
 
 async def _answer(send, status: int, line: str, title: str | None = None) -> None:
