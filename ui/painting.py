@@ -30,7 +30,8 @@ from style_core import ClipWriter, StyleConfig, load_image, presets, save_png
 from style_core import regions as style_regions
 from style_core.schedule import screen_size, time_parts
 
-from . import gpu, settings, visitors
+from . import gpu, settings, visitors, words
+from .words import say
 
 DEFAULTS = StyleConfig()
 FIRST_PAINTING, SECOND_PAINTING = presets.STYLE_IDS[:2]
@@ -92,10 +93,10 @@ class OneRunEach:
         """Claim the visitor's one run: "", or why not."""
         with self.lock:
             if self._held(visitor):
-                return ALREADY_PAINTING
+                return say("already_painting")
             if sum(where == address and self._held(other) for other, (_, where) in list(self.claims.items())) \
                     >= settings.PER_ADDRESS:
-                return TOO_MANY_HERE
+                return say("too_many_here")
             self.claims[visitor] = (time.monotonic(), address)
             return ""
 
@@ -115,11 +116,6 @@ class OneRunEach:
             self.claims.pop(visitor, None)
 
 
-NO_PHOTO = "Add a photo first (upload one or pick the example)."
-NO_REGIONS = ("nothing is brushed: brush blue where the first painting goes and orange where the second goes "
-              "(through the API: an image with #2563eb and #ea580c areas).")
-ALREADY_PAINTING = "Your painting is still under way: wait for it, or stop it before starting another."
-TOO_MANY_HERE = "Too many paintings from your network are under way: wait for one of them to finish."
 # The range of each setting, as the page's sliders offer them and as an API caller is held to them.
 RANGES = {"steps": (0, 1000), "style_strength": (1, 100), "style_scale": (0.25, 2.0), "blend": (0.0, 1.0)}
 
@@ -136,10 +132,10 @@ def _number(parameter: str, value, kind=float):
     try:
         number = kind(value)
     except (TypeError, ValueError):
-        raise SettingError(parameter, f"must be a number, but got {value!r}") from None
+        raise SettingError(parameter, say("not_a_number", value=repr(value))) from None
     low, high = RANGES.get(parameter, (number, number))
     if not low <= number <= high:
-        raise SettingError(parameter, f"must be between {low:g} and {high:g}, but got {number:g}")
+        raise SettingError(parameter, say("out_of_range", low=f"{low:g}", high=f"{high:g}", value=f"{number:g}"))
     return number
 
 
@@ -151,15 +147,13 @@ def make_config(size, steps, style_strength, preserve_color, style_scale, seed, 
     more per octave above it, five times more on a CPU (schedule.time_parts), as the page says."""
     size, steps = _number("size", size, int), _number("steps", steps, int)
     if not 0 <= size <= MAX_SIZE:
-        raise SettingError("size", f"{size} px is outside this server's 0 (the screen size) to {MAX_SIZE} px")
+        raise SettingError("size", say("size.outside", size=size, largest=MAX_SIZE))
     if size > gpu.LARGEST:
-        raise SettingError("size", f"{size} px does not fit in this server's GPU memory; the largest that fits is "
-                                   f"{gpu.LARGEST} px")
+        raise SettingError("size", say("size.no_room", size=size, largest=gpu.LARGEST))
     seconds = _number("seconds", seconds) * print_parts(size)
     longest = min(settings.MAX_SECONDS, gpu.LONGEST_S)
     if not (0 < seconds <= longest if not steps else 0 <= seconds <= 3600):  # by steps: unused, but sane
-        raise SettingError("seconds", f"{seconds:g} s is outside this server's limit of {longest:g} s per painting "
-                                      "(a print takes more: see the size's estimate)")
+        raise SettingError("seconds", say("seconds.outside", seconds=f"{seconds:g}", longest=f"{longest:g}"))
     return StyleConfig(
         size=size, steps=steps, seconds=seconds, style_weight=_number("style_strength", style_strength),
         style_scale=_number("style_scale", style_scale),
@@ -224,11 +218,11 @@ def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Req
     messages), the engine's records streamed; the visitor's claim released however it ends."""
     try:
         if content is None:
-            raise gr.Error(NO_PHOTO, print_exception=False)
+            raise gr.Error(say("no_photo"), print_exception=False)
         try:
             styles, config, masks, extra = prepare()
         except ValueError as exc:
-            yield from fail(str(exc), 3)
+            yield from fail(words.engine(str(exc)), 3)
         yield from _stream(content, styles, config, masks, extra)
     finally:
         if request is not None:
@@ -238,13 +232,13 @@ def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Req
 def _regions(first: str, second: str, regions: str | None) -> tuple[list[str], list, dict[str, str]]:
     """The paintings that have a region, their masks, and which went where (for the settings chunk)."""
     if regions is None:
-        raise SettingError("regions", NO_REGIONS)
+        raise SettingError("regions", say("no_regions"))
     colours = list(REGION_COLOURS)
     masks = style_regions.masks_from_colour_map(regions, [REGION_COLOURS[c] for c in colours], feather=REGION_FEATHER)
     chosen = [(c, p or d, m) for c, p, d, m in zip(colours, (first, second), (FIRST_PAINTING, SECOND_PAINTING), masks)
               if m.max() > 0]
     if not chosen:
-        raise SettingError("regions", NO_REGIONS)
+        raise SettingError("regions", say("no_regions"))
     return [p for _, p, _ in chosen], [m for _, _, m in chosen], {c: p for c, p, _ in chosen}
 
 
@@ -252,12 +246,12 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
     # Uploaded files are named by their server path: record only that one was used.
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
     record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
-    yield gr.skip(), "Starting…", record
+    yield gr.skip(), say("starting"), record
     last, since = None, 0.0
     with contextlib.closing(beating(gpu.painting(content, styles, config, masks), BEAT_S)) as items:
         for item in items:
             if isinstance(item, gpu.Failure):
-                yield from fail(item.message, 3)
+                yield from fail(words.engine(item.message), 3)
             if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
                 return
             if item is None:  # no record for a while (a scale's set-up, a print's long step): the clock goes on
@@ -322,7 +316,7 @@ class _Raised:
 def fail(message: str, outputs: int) -> Iterator[tuple]:
     """Say on the page why nothing was painted, then end the run with that message (a toast; the API's error):
     the picture and what follows the status left as they are, the record (the last of ``outputs``) cleared."""
-    yield gr.skip(), f"Not painted: {message}", *[gr.skip()] * (outputs - 3), None
+    yield gr.skip(), say("not_painted", reason=message), *[gr.skip()] * (outputs - 3), None
     raise gr.Error(message, print_exception=False)
 
 
@@ -339,11 +333,11 @@ def _status(record: Record, p, since: float = 0.0) -> str:
     """How far the run is, ``since`` seconds after the Progress ``p``: by the clock where the time is known."""
     if since and p.eta == p.eta:
         p = replace(p, elapsed=p.elapsed + since, eta=max(p.eta - since, 0.0))
-    left = f"about {p.eta:.0f} s left" if p.eta == p.eta else "estimating the time left"  # NaN: not yet known
+    left = say("left", seconds=f"{p.eta:.0f}") if p.eta == p.eta else say("left.unknown")  # NaN: not yet known
     # Planned by time, the step count is an estimate that moves with each scale's speed (126, 78, 101 in
     # one run): the share done and the time left are by the clock, so the count is left out there.
-    of = f" of {p.total_steps}" if record.settings["steps"] else ""
-    return f"{_stage_words(p.scale, p.scales)}… {round(100 * status_fraction(p))} % · step {p.step}{of} · {left}"
+    return say("status.of" if record.settings["steps"] else "status", stage=_stage_words(p.scale, p.scales),
+               percent=round(100 * status_fraction(p)), step=p.step, steps=p.total_steps, left=left)
 
 
 def status_fraction(p) -> float:
@@ -355,10 +349,10 @@ def status_fraction(p) -> float:
 
 def _stage_words(scale: int, scales: int) -> str:
     if scales == 1:
-        return "Painting"
+        return say("stage.painting")
     if scale == 1:
-        return "Sketching the composition"
-    return "Painting the details" if scale == scales else "Painting the shapes"
+        return say("stage.sketch")
+    return say("stage.details" if scale == scales else "stage.shapes")
 
 
 RUN_PARAMETERS = ("content", "style_preset", "style_image", "size", "steps", "style_strength", "preserve_color",
@@ -383,7 +377,7 @@ def regions_refusal(content, first_painting, second_painting, regions, size, ste
     def check():
         painting_id("first_painting", first_painting), painting_id("second_painting", second_painting)
         if regions is None:  # the API listing's own example sends none
-            raise SettingError("regions", NO_REGIONS)
+            raise SettingError("regions", say("no_regions"))
         make_config(size, steps, style_strength, preserve_color, style_scale, seed, 0.0, False, seconds)
 
     return refusal(content, photo_problem, check)
@@ -397,17 +391,17 @@ def painting_id(parameter: str, value) -> str:
     try:
         presets.get(str(value))  # its did-you-mean
     except ValueError as exc:
-        raise SettingError(parameter, str(exc)) from None
-    raise SettingError(parameter, f"{value!r} is not a painting (paintings: {', '.join(presets.STYLE_IDS)})")
+        raise SettingError(parameter, words.engine(str(exc))) from None
+    raise SettingError(parameter, say("not_a_painting", value=repr(value), ids=", ".join(presets.STYLE_IDS)))
 
 
 def refusal(content, problem: Callable[[str], str], check: Callable[[], object],
-            missing: str = NO_PHOTO) -> tuple[str, str]:
+            missing: str = "no_photo") -> tuple[str, str]:
     """(the parameter at fault, why) for a run of ``content`` (``missing`` where there is none; its
-    ``problem``, "" when fine) with the settings ``check`` accepts or refuses (SettingError names its
+    ``problem``, "" when fine; ``missing`` is a key of ui/words) with the settings ``check`` accepts or refuses (SettingError names its
     parameter), or ("", "")."""
     if content is None:
-        return "content", missing
+        return "content", say(missing)
     if message := problem(content):
         return "content", message
     try:
@@ -415,7 +409,7 @@ def refusal(content, problem: Callable[[str], str], check: Callable[[], object],
     except SettingError as exc:  # the verdict stands on the parameter: its name would be said twice
         return exc.parameter, exc.reason
     except ValueError as exc:  # the engine's own check (StyleConfig), for what make_config let through
-        return "content", str(exc)
+        return "content", words.engine(str(exc))
     return "", ""
 
 
@@ -446,11 +440,16 @@ def verdicts(names: tuple[str, ...], refused: tuple[str, str], request: gr.Reque
     return [gr.validate(not (message and name == at), message if name == at else "") for name in names]
 
 
-@functools.lru_cache(maxsize=256)
 def photo_problem(path: str) -> str:
-    """What is wrong with the photo at ``path`` as one line, or "": decoded once per file (an upload's
-    path names its content, and the page's Paint and the run's validator both ask). The line says what is
-    wrong, not which file: the page says it over the photo, the API on its parameter."""
+    """What is wrong with the photo at ``path`` as one line, or "". The line says what is wrong, not which
+    file: the page says it over the photo, the API on its parameter."""
+    return words.engine(_photo_problem(path))
+
+
+@functools.lru_cache(maxsize=256)
+def _photo_problem(path: str) -> str:
+    """photo_problem in the engine's words, decoded once per file (an upload's path names its content, and the
+    page's Paint and the run's validator both ask)."""
     try:
         load_image(path, "photo")
     except ValueError as exc:
@@ -503,11 +502,11 @@ def finish(record: Record | None) -> Results | None:
 def final_status(record: Record | None) -> str:
     """The status once a run has ended: done, or stopped (and where)."""
     if record is None or record.result is None:
-        return "Stopped before the first step."
+        return say("stopped.early")
     width, height = record.result.size
     if record.done:
-        return f"Done in {record.elapsed:.0f} s · {width}×{height} px"
-    return f"Stopped at step {record.step} of {record.total_steps} · the picture so far is {width}×{height} px"
+        return say("done", seconds=f"{record.elapsed:.0f}", width=width, height=height)
+    return say("stopped", step=record.step, steps=record.total_steps, width=width, height=height)
 
 
 def _add_frame(frames: list[Image.Image], image: Image.Image) -> None:

@@ -20,10 +20,9 @@ import os
 import gradio as gr
 from gradio_client import utils as client_utils
 
-from ui import visitors
+from ui import visitors, words
 from ui.private_files import Files
 
-REFUSED = "not a file of yours on this server: upload it yourself"
 _caller: contextvars.ContextVar[str | None] = contextvars.ContextVar("deepstyle_caller", default=None)
 
 
@@ -31,7 +30,7 @@ class Refused(gr.Error):
     """A file input the caller may not use; ``index``: which input."""
 
     def __init__(self, index: int):
-        super().__init__(REFUSED, print_exception=False)
+        super().__init__(words.say("not_your_file"), print_exception=False)
         self.index = index
 
 
@@ -46,13 +45,17 @@ class PrivateBlocks(gr.Blocks):
         if self.files is not None:
             self.files.bind(getattr(one, "session_hash", None), visitor)
         token = _caller.set(visitor)
+        # Said in the page's language (its cookie: ui/words); to a client that sets none, in English.
+        headers = getattr(one, "headers", None) or {}
+        language = words.from_cookie(headers.get("cookie")) or words.DEFAULT
         try:
-            return await super().process_api(block_fn, inputs, state, request, **kwargs)
+            with words.use(language):
+                return await super().process_api(block_fn, inputs, state, request, **kwargs)
         except Refused as refused:
             if not getattr(block_fn, "is_validator_function", False):
                 raise
             # The run's validator: the refusal stands on its parameter, as every other refusal of a run does.
-            return {"data": [gr.validate(i != refused.index, REFUSED if i == refused.index else "")
+            return {"data": [gr.validate(i != refused.index, refused.message if i == refused.index else "")
                              for i in range(len(block_fn.inputs))]}
         finally:
             _caller.reset(token)
@@ -80,6 +83,10 @@ class PrivateBlocks(gr.Blocks):
             for path in _sent_paths(output):
                 self.files.claim(path, visitor)
         return output
+
+    def get_api_info(self, all_endpoints: bool = False, page: str | None = None):
+        # The API speaks English (ui/words): its listing names each input and output by the page's English words.
+        return words.in_english(super().get_api_info(all_endpoints, page))
 
     def queued(self, running: bool = False) -> list:
         """The events waiting in Gradio's queue, and with ``running`` those it runs (its internals: a cancelled

@@ -36,29 +36,18 @@ from pathlib import Path
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from ui import settings, visitors
+from ui import settings, visitors, words
 from ui.records import EXPIRED, LIVE, WITHDRAWN, Records
 from ui.visitors import COOKIE, Allowance
 
 log = logging.getLogger("deepstyle")
 MAX_SESSIONS = 100_000  # page loads remembered (to whose cookie each belongs); the oldest are forgotten first
-FULL = "Sharing is paused: the server's storage is full (links already shared still work)."
-UPLOADS_FULL = "Uploads are paused: the server's storage is full. Try again later."
-OVER = {"uploads": "You have uploaded many files in the last hour: try again later.",
-        "shares": "You have shared many links in the last hour: try again later.",
-        "bytes": "You have sent or shared a lot in the last hour: try again later."}
 MAX_WAITING = 4  # a visitor's events waiting in the queue at once (the page queues at most two)
-CROWDING = "You have several requests waiting already: wait for them to finish."
-NOT_YOURS = "File not allowed: it belongs to another visitor."
-NOT_YOUR_PAGE = "Only the page's own visitor may share it."
-SOMEONE_ELSES = "This page is a link someone else shared: copy it from the address bar."
-CLOSED = "Not used by this page."
+CLOSED = "Not used by this page."  # to a script: the page never asks
 # What the page and the API send (POST): uploads, the picture editor's strokes (component_server), the events
 # (private_events checks their files) and their cancels. Gradio's other routes (recording, input streams,
 # its editing modes, run history) stay closed: each takes data past the checks and limits here.
 USED = ("/upload", "/component_server", "/queue", "/run/", "/api/", "/call/", "/cancel", "/reset")
-UNKNOWN = ("This server does not know this link: it may be mistyped, or it was made on a server without lasting "
-           "storage that has since restarted.", "This link is not known here")
 
 
 class Files:
@@ -133,6 +122,15 @@ class PrivateFiles:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        # What the server says itself, in the page's language (a script, which sets none: English); an ended
+        # link's page, which a browser may open first, in the browser's.
+        cookie = _header(scope, b"cookie")
+        language = words.from_browser(cookie, _header(scope, b"accept-language")) \
+            if "text/html" in (_header(scope, b"accept") or "") else words.from_cookie(cookie) or words.DEFAULT
+        with words.use(language):
+            await self._serve(scope, receive, send)
+
+    async def _serve(self, scope, receive, send):
         address = visitors.address_of(Request(scope))  # read once: the limits and the cookieless visitor
         token = visitors.cookie_in(_header(scope, b"cookie"))
         if token is None:  # a new visitor: their cookie comes with this answer (a client that refuses it is its address)
@@ -146,7 +144,7 @@ class PrivateFiles:
         query = QueryParams(scope.get("query_string", b""))
         requested = next((path.split(p, 1)[1] for p in self.file_prefixes if p in path), None)
         if requested is not None and not self.files.allowed(requested, visitor):  # decoded once, as Gradio reads it
-            return await _answer(send, 403, NOT_YOURS)
+            return await _answer(send, 403, words.say("not_yours"))
         if scope["method"] == "POST" and not self._used(path.removeprefix(self.api_prefix)):
             return await _answer(send, 404, CLOSED)
         if "deep_link" in query:
@@ -158,11 +156,11 @@ class PrivateFiles:
         route = path.rstrip("/")
         joins = route.endswith("/queue/join") or route.startswith(self.api_prefix + "/call/")  # what waits in the queue
         if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, address):
-            return await _answer(send, 429, CROWDING)
+            return await _answer(send, 429, words.say("crowding"))
         if route.endswith(self.deep_link_path):
             pages = query.getlist("session_hash")
             if len(pages) != 1 or self.files.pages.get(pages[0]) != visitor:
-                return await _answer(send, 403, NOT_YOUR_PAGE)
+                return await _answer(send, 403, words.say("not_your_page"))
             send = self._sharing(send, visitor, pages[0], address)
         elif scope["method"] == "POST" and route.endswith(self.uploads):  # the picture editor's strokes too
             refusal = self._upload_refusal(scope, visitor, address)
@@ -210,9 +208,9 @@ class PrivateFiles:
         except ValueError:
             return 411, "An upload must say its length."
         if _free(self.files.upload_dir()) - length < self.min_free:
-            return 507, UPLOADS_FULL
+            return 507, words.say("uploads_full")
         over = self.allowance.over(visitor, address, {"uploads": 1, "bytes": length})
-        return (429, OVER[over]) if over else None
+        return (429, words.say(f"over.{over}")) if over else None
 
     def _uploaded(self, visitor: str, address: str, body: bytes) -> None:
         """An upload made: its files are the visitor's, and those new to them count against their hour (the
@@ -259,7 +257,7 @@ class PrivateFiles:
             # One owner a link (one adopted from disk has none anyone can prove): the same page shared again by
             # someone who opened it is theirs to copy, not to renew or withdraw.
             if self.records.link_state(link) is not None and self.records.owner(link) != visitor:
-                return 403, SOMEONE_ELSES
+                return 403, words.say("someone_elses")
             return self._keep(link, visitor, page, address)
         finally:
             self._to_cache(link)  # Gradio's own copy never stays: the kept one, or none
@@ -288,9 +286,9 @@ class PrivateFiles:
         try:
             needed = sum(os.path.getsize(f["path"]) for f in shared) + 2**20
             if _free(self.records.links_dir) - needed < self.min_free:
-                return 507, FULL
+                return 507, words.say("sharing_full")
             if over := self.allowance.over(visitor, address, {"shares": 1, "bytes": needed}):
-                return 429, OVER[over]
+                return 429, words.say(f"over.{over}")
             making.mkdir()
             for number, file in enumerate(shared):  # kept by name: the page is rebuilt in the cache from them
                 name = f"{number}-{os.path.basename(file['path'])}"
@@ -301,9 +299,9 @@ class PrivateFiles:
             os.replace(making, folder)
         except OSError:  # the disk filled meanwhile: nothing half-kept
             shutil.rmtree(making, ignore_errors=True)
-            return 507, FULL
+            return 507, words.say("sharing_full")
         if not self.records.add_link(link, visitor, page):
-            return 403, SOMEONE_ELSES
+            return 403, words.say("someone_elses")
         self.allowance.take(visitor, address, {"shares": 1, "bytes": needed})
         return None
 
@@ -336,17 +334,21 @@ class PrivateFiles:
         """A link being opened: its page rebuilt in Gradio's cache from the kept copy; or, where it cannot
         open, (the answer's status, the line that says why, the page's title)."""
         if not _is_link(link):
-            return 404, *UNKNOWN
+            return 404, *_unknown()
         self._to_cache(link)  # rebuilt where live, gone where not
         state = self.records.link_state(link)
         if state == LIVE:
             return None
         if state == WITHDRAWN:
-            return 410, "Its owner has stopped sharing it.", "This painting is no longer shared"
+            return 410, words.say("link.withdrawn"), words.say("link.ended_title")
         if state == EXPIRED:
-            return (410, f"Shared links last {self.records.share_s / 86400:g} days, and this one has ended.",
-                    "This painting is no longer shared")
-        return 404, *UNKNOWN
+            return (410, words.say("link.expired", days=f"{self.records.share_s / 86400:g}"),
+                    words.say("link.ended_title"))
+        return 404, *_unknown()
+
+
+def _unknown() -> tuple[str, str]:
+    return words.say("link.unknown"), words.say("link.unknown_title")
 
 
 def _servable(value, allowed: Callable[[str], bool], public: set[str], shared: list[dict]):
@@ -423,17 +425,19 @@ async def _answer(send, status: int, line: str, title: str | None = None) -> Non
     if title is None:
         body, kind = line.encode(), b"text/plain; charset=utf-8"
     else:
-        body, kind = ENDED.format(title=html.escape(title), line=html.escape(line)).encode(), b"text/html; charset=utf-8"
+        body = ENDED.format(title=html.escape(title), line=html.escape(line), language=words.current(),
+                            home=html.escape(words.say("link.home"))).encode()
+        kind = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
 
-ENDED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+ENDED = """<!doctype html><html lang="{language}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>DeepStyle · {title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:34rem;margin:18vh auto;padding:0 1.2rem;line-height:1.5;color:#222}}
 a{{color:#c2410c}}</style></head>
-<body><h1>{title}</h1><p>{line}</p><p><a href="./">Paint your own →</a></p></body></html>
+<body><h1>{title}</h1><p>{line}</p><p><a href="./">{home} →</a></p></body></html>
 """
 
 

@@ -12,12 +12,13 @@ from PIL import Image
 
 from style_core import presets
 
-from . import painting
+from . import painting, words
+from .words import fixed
 from .components import Picture, Pick, described
 
 EDITOR_SIDE = 768  # the photo under the brush: enough to brush on, light to send back and forth
 BRUSH_ALPHA = 0.6
-QUICK = ("Whole picture", "Left | right", "Top | bottom", "Clear")
+QUICK = ("whole", "left_right", "top_bottom", "clear")  # the quick regions, as ui/words names their buttons
 # While the tab is open, brushing waits for the photo. Gradio's editor lays out its canvas about a
 # second before the photo is in (longer on a slow machine), and a stroke made in that second is
 # dropped when the photo arrives. So the canvas is covered ("Loading your photo…", or "Choose a photo
@@ -25,6 +26,7 @@ QUICK = ("Whole picture", "Left | right", "Top | bottom", "Clear")
 # taken up, so the first stroke paints. ``window.editor`` is the page's one ImageEditor, which
 # Gradio exposes on mount (gradio 6.31.0, pinned). ``#regions[data-brush=picked]`` marks "ready".
 WATCH_BRUSH = """(...args) => {
+  const WORDS = %s;
   const watch = () => {
     const root = document.querySelector('#regions');
     if (!root || root.offsetParent === null) return;  // the tab is closed
@@ -35,8 +37,8 @@ WATCH_BRUSH = """(...args) => {
     const chosen = document.querySelector('#content img');
     const refused = (document.querySelector('#photo-problem')?.innerText || '').trim();
     if (!(laidOut && photo)) {  // a refused photo never arrives under the brush (its reason is beside it)
-      root.dataset.wait = refused ? 'Choose a photo that can be painted' : chosen ? 'Loading your photo\u2026'
-                                                                         : 'Choose a photo first';
+      const words = WORDS[document.documentElement.lang.split('-')[0]] || WORDS.en;
+    root.dataset.wait = words[refused ? 'regions.refused' : chosen ? 'regions.loading' : 'regions.no_photo'];
       root.dataset.brush = '';
       root.photoSeen = null;
       return;
@@ -54,7 +56,7 @@ WATCH_BRUSH = """(...args) => {
   if (!window.deepstyleBrushWatch) window.deepstyleBrushWatch = setInterval(watch, 150);
   watch();
   return args;
-}"""
+}""" % words.browser_words("regions.loading", "regions.no_photo", "regions.refused")
 CSS = """
 #regions {position: relative}
 #quick-regions {gap: 6px}
@@ -70,10 +72,9 @@ def _hex(rgb: tuple[int, int, int]) -> str:
 
 def build(ids: list[str]) -> dict:
     """The tab's contents (inside a gr.Tab): the two paintings, the brush, the quick regions."""
-    choices = [(presets.get(i).title, i) for i in ids]
+    choices = [(fixed(words.title, i), i) for i in ids]
     blue, orange = painting.REGION_COLOURS["blue"], painting.REGION_COLOURS["orange"]
-    gr.Markdown("Brush **blue** where the first painting goes and **orange** where the second goes; "
-                "what you leave unpainted stays your photo.", elem_id="regions-help")
+    gr.Markdown(fixed("regions.help"), elem_id="regions-help")
     # The paintings and the quick regions beside the brush, so that Paint stays on a laptop's first screen.
     with gr.Row(elem_id="regions-row"):
         with gr.Column(scale=5, min_width=240):
@@ -84,12 +85,13 @@ def build(ids: list[str]) -> dict:
                                     eraser=gr.Eraser(default_size=24))
         with gr.Column(scale=2, min_width=170, elem_id="regions-side"):
             ids_text = ", ".join(ids)
-            first = described(Pick(choices, value=painting.FIRST_PAINTING, label="Blue", elem_id="region-first"),
+            first = described(Pick(choices, value=painting.FIRST_PAINTING, label=fixed("regions.blue"), elem_id="region-first"),
                               f"The painting of the blue region: one of {ids_text}.")
-            second = described(Pick(choices, value=painting.SECOND_PAINTING, label="Orange", elem_id="region-second"),
+            second = described(Pick(choices, value=painting.SECOND_PAINTING, label=fixed("regions.orange"), elem_id="region-second"),
                                f"The painting of the orange region: one of {ids_text}.")
             with gr.Row(elem_id="quick-regions"):
-                quick = [gr.Button(label, size="sm", elem_classes=["quick-region"], min_width=60) for label in QUICK]
+                quick = [gr.Button(fixed(f"regions.{kind}"), size="sm", elem_classes=["quick-region"], min_width=60)
+                         for kind in QUICK]
     # The strokes as one image, as /stylize_regions takes them (hidden: the page fills it on Paint).
     regions_map = described(Picture(type="filepath", format="png", image_mode="RGBA", visible="hidden",
                                     label="Regions", elem_id="regions-map"),
@@ -112,19 +114,19 @@ def photo_under_brush(photo: Image.Image):
 def quick_regions(value: dict | None, kind: str):
     """The editor with a quick region painted in: the first painting everywhere, or split in two."""
     if not value or value.get("background") is None:
-        raise gr.Error(painting.NO_PHOTO, print_exception=False)
+        raise gr.Error(words.say("no_photo"), print_exception=False)
     width, height = value["background"].size
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     blue, orange = (c + (round(255 * BRUSH_ALPHA),) for c in painting.REGION_COLOURS.values())
-    if kind == "Whole picture":
+    if kind == "whole":
         layer.paste(blue, (0, 0, width, height))
-    elif kind == "Left | right":
+    elif kind == "left_right":
         layer.paste(blue, (0, 0, width // 2, height))
         layer.paste(orange, (width // 2, 0, width, height))
-    elif kind == "Top | bottom":
+    elif kind == "top_bottom":
         layer.paste(blue, (0, 0, width, height // 2))
         layer.paste(orange, (0, height // 2, width, height))
-    return {"background": value["background"], "layers": [] if kind == "Clear" else [layer], "composite": None}
+    return {"background": value["background"], "layers": [] if kind == "clear" else [layer], "composite": None}
 
 
 def strokes(value: dict | None) -> Image.Image | None:

@@ -23,9 +23,9 @@ from gradio.utils import get_upload_folder
 
 from style_core import ClipWriter, StyleConfig, VideoProgress, plan_video, presets, probe
 from style_core.optimize import device_key
-from style_core.video import clock
 
-from . import gpu, painting, settings, visitors
+from . import gpu, painting, settings, visitors, words
+from .words import say
 from .painting import Record, SettingError, _number, painting_id
 
 TIMES = {"cuda": (((15, "15 s"), (30, "30 s"), (60, "1 min")), 30),
@@ -33,7 +33,6 @@ TIMES = {"cuda": (((15, "15 s"), (30, "30 s"), (60, "1 min")), 30),
 TIME_CHOICES, DEFAULT_SECONDS = TIMES.get(gpu.DEVICE_TYPE, TIMES["cpu"])
 PICTURE_EVERY = 0.3  # s: the least time between two frames sent to the page (a GPU paints several a second)
 MAX_FPS = 60
-NO_CLIP = "Add a clip first (upload one, or record one with your webcam)."
 
 
 def make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds) -> StyleConfig:
@@ -41,22 +40,27 @@ def make_video_config(size, fps, steps, style_strength, preserve_color, style_sc
     ``seconds`` is the whole run's, ``steps`` each frame's."""
     size, steps, fps = _number("size", size, int), _number("steps", steps, int), _number("fps", fps or 0)
     if not 0 <= size <= painting.MAX_SIZE:
-        raise SettingError("size", f"{size} px is outside this server's 0 (planned) to {painting.MAX_SIZE} px")
+        raise SettingError("size", say("size.outside_clip", size=size, largest=painting.MAX_SIZE))
     if not 0 <= fps <= MAX_FPS:
-        raise SettingError("fps", f"must be 0 (planned) or up to {MAX_FPS}, but got {fps:g}")
+        raise SettingError("fps", say("fps.outside", largest=MAX_FPS, value=f"{fps:g}"))
     seconds = _number("seconds", seconds)
     if not (0 < seconds <= settings.MAX_SECONDS if not steps else 0 <= seconds <= 3600):
-        raise SettingError("seconds", f"{seconds:g} s is outside this server's limit of {settings.MAX_SECONDS:g} s "
-                                      "per painting")
+        raise SettingError("seconds", say("seconds.outside_clip", seconds=f"{seconds:g}",
+                                          longest=f"{settings.MAX_SECONDS:g}"))
     return StyleConfig(
         size=size, fps=fps, steps=steps, seconds=seconds, style_weight=_number("style_strength", style_strength),
         style_scale=_number("style_scale", style_scale), preserve_color="luminance" if preserve_color else "none",
         seed=_number("seed", seed or 0, int), max_seconds=settings.MAX_SECONDS, preview_every=painting.PREVIEW_EVERY)
 
 
-@functools.lru_cache(maxsize=256)
 def clip_problem(path: str) -> str:
-    """What is wrong with the clip at ``path`` as one line, or "" (probed once per file), as photo_problem."""
+    """What is wrong with the clip at ``path`` as one line, or "", as painting.photo_problem."""
+    return words.engine(_clip_problem(path))
+
+
+@functools.lru_cache(maxsize=256)
+def _clip_problem(path: str) -> str:
+    """clip_problem in the engine's words, probed once per file."""
     try:
         probe(path, "clip")
     except ValueError as exc:
@@ -75,7 +79,7 @@ def video_refusal(content, style_preset, style_image, seconds, size, fps, steps,
         painting_id("style_preset", style_preset)
         make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds)
 
-    return painting.refusal(content, clip_problem, check, NO_CLIP)
+    return painting.refusal(content, clip_problem, check, "no_clip")
 
 
 def check_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
@@ -96,7 +100,16 @@ def plan_line(content: str | None, size, steps, seconds) -> tuple[str, bool]:
     if content is None or clip_problem(content):
         return "", False
     plan = plan_video(probe(content), config, _device(), *_lease())
-    return f"Paints {plan.describe()}.", False
+    return say("plan", plan=describe(plan)), False
+
+
+def describe(plan) -> str:
+    """A clip's plan in a line, in the visitor's words (as style_core's VideoPlan.describe)."""
+    told = {"length": words.duration(plan.clip_seconds), "part": words.duration(plan.painted_seconds),
+            "fps": f"{plan.fps:g}", "side": max(plan.size), "time": words.duration(plan.seconds)}
+    line = say("plan.whole" if plan.whole else "plan.part", **told)
+    # The one note a plan takes from this server: ZeroGPU's lease (_lease).
+    return say("plan.note", plan=line, note=say("plan.zerogpu", seconds=f"{gpu.LONGEST_S:g}")) if plan.note else line
 
 
 def _device() -> tuple[str, bool]:
@@ -122,12 +135,12 @@ def paint_video(content: str, style_preset: str = painting.FIRST_PAINTING, style
     """
     try:
         if content is None:
-            raise gr.Error(NO_CLIP, print_exception=False)
+            raise gr.Error(say("no_clip"), print_exception=False)
         try:
             config = make_video_config(size, fps, steps, style_strength, preserve_color, style_scale, seed, seconds)
             preset = painting_id("style_preset", style_preset)
         except ValueError as exc:
-            yield from painting.fail(str(exc), 4)
+            yield from painting.fail(words.engine(str(exc)), 4)
         yield from _stream(content, [style_image or preset or painting.FIRST_PAINTING], config)
     finally:
         if request is not None:
@@ -137,14 +150,14 @@ def paint_video(content: str, style_preset: str = painting.FIRST_PAINTING, style
 def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tuple]:
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
     record = Record(content=content, settings={"styles": named, **asdict(config)}, kind="video")
-    yield gr.skip(), "Starting…", gr.skip(), record
+    yield gr.skip(), say("starting"), gr.skip(), record
     folder = Path(tempfile.mkdtemp(prefix="deepstyle-", dir=_upload_folder()))
     last, since, shown_at = None, 0.0, -math.inf
     items = painting.beating(gpu.painting_video(content, styles, config, *_lease()), painting.BEAT_S)
     with contextlib.closing(items):
         for item in items:
             if isinstance(item, gpu.Failure):
-                yield from painting.fail(item.message, 4)
+                yield from painting.fail(words.engine(item.message), 4)
             if record.stopped:
                 return
             if item is None:
@@ -186,19 +199,20 @@ def _observe(record: Record, progress: VideoProgress, folder: Path) -> None:
 def status(record: Record, progress: VideoProgress, since: float = 0.0) -> str:
     """How far the clip is, ``since`` seconds after the record ``progress``, by the clock."""
     left = max(progress.eta - since, 0.0)
-    doing = "the first frame: it sets the look" if progress.frame == 1 and not progress.finished else ""
+    first = progress.frame == 1 and not progress.finished  # it sets the look: said so
     done = round(100 * (progress.elapsed + since) / max(progress.elapsed + since + left, 1e-6))
-    frame = f"frame {progress.frame} of {progress.frames}" + (f" ({doing})" if doing else "")
-    return f"Painting {frame}… {done} % · about {clock(round(left))} left"
+    return say("clip.status_first" if first else "clip.status", frame=progress.frame, frames=progress.frames,
+               percent=done, left=words.duration(round(left)))
 
 
 def final_status(record: Record) -> str:
     """The status once a clip's run has ended: done, or stopped with the shorter clip it left."""
     writer = record.clip
     if writer is None or not writer.frames:
-        return "Stopped before the first frame was painted."
+        return say("clip.stopped_early")
     width, height = writer.size
-    made = f"{writer.frames} frames, {clock(writer.seconds)} at {writer.fps:g} fps, {width}×{height} px"
+    made = say("clip.made", frames=writer.frames, length=words.duration(writer.seconds), fps=f"{writer.fps:g}",
+               width=width, height=height)
     if record.done:
-        return f"Done in {clock(record.elapsed)} · {made}"
-    return f"Stopped after frame {writer.frames} of {record.total_steps} · a shorter clip: {made}"
+        return say("clip.done", time=words.duration(record.elapsed), made=made)
+    return say("clip.stopped", frame=writer.frames, frames=record.total_steps, made=made)
