@@ -89,13 +89,13 @@ class VideoPlan:
         return f"{line} ({self.note})" if self.note else line
 
 
-def clock(seconds: float) -> str:
-    """A duration in words: 3.5 s, 40 s, 2 min, 2.5 min."""
+def clock(seconds: float, second: str = " s", minute: str = " min") -> str:
+    """A duration in words: 3.5 s, 40 s, 2 min, 2.5 min (another language's units: ``second``, ``minute``)."""
     if seconds < 10:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
+        return f"{seconds:.1f}{second}".replace(f".0{second}", second)
     if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.1f} min".replace(".0 min", " min")
+        return f"{seconds:.0f}{second}"
+    return f"{seconds / 60:.1f}{minute}".replace(f".0{minute}", minute)
 
 
 def plan_video(info: ClipInfo, config: StyleConfig, device: tuple[str, bool], longest: float = math.inf,

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from gradio_client import Client, handle_file
+
 from appserver import serve
-from conftest import photo
+from conftest import TUBINGEN, photo
 from test_browser import CHROMIUM, SIZES, _set_size_and_steps, _shot, _upload, browser  # noqa: F401 - a fixture
 
 pytestmark = [
@@ -157,6 +159,12 @@ def test_an_english_owners_link_opened_by_a_korean_stranger_reads_in_korean_and_
         assert ended.goto(link).status == 410
         assert ended.locator("h1").inner_text() == "더 이상 공유되지 않는 그림이에요"
         assert ended.locator("html").get_attribute("lang") == "ko"
+        assert ended.goto(f"{app.url}?deep_link=NoSuchLink42").status == 404
+        assert ended.locator("h1").inner_text() == "여기서 모르는 링크예요"
+        # The API answers in English whatever the client's language: a refusal names its parameter.
+        client = Client(app.url, headers={"Accept-Language": "ko-KR,ko;q=0.9"}, verbose=False)
+        with pytest.raises(Exception, match="style_strength: must be between 1 and 100, but got 500"):
+            client.predict(content=handle_file(TUBINGEN), style_strength=500, api_name="/stylize")
 
 
 def test_korean_chosen_in_gradios_settings_is_what_the_server_says_too(browser, tmp_path):

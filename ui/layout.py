@@ -389,6 +389,7 @@ def _about() -> None:
 def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     """The events: choices and their estimate, Paint → stream → results, Stop."""
     painting.RUNS.pending = lambda visitor: any(visitors.of(e.request) == visitor for e in demo.queued(running=True))
+    painting.RUNS.waiting = lambda: len(demo.queued())
     record = gr.State()
     _wire_choices(demo, c, v)
     photo_inputs = [c[k] for k in painting.RUN_PARAMETERS]
@@ -565,6 +566,9 @@ def _why_video(*values) -> str:
 def _refuse(message: str, request: gr.Request) -> None:
     """End the Paint chain with ``message`` (a second run of the visitor's where there is none) as a toast."""
     message = message or (say("already_painting") if painting.RUNS.busy(visitors.of(request)) else "")
+    # A queue with no room left would refuse the run after its buttons turned to Stop (in Gradio's own words,
+    # English): refused here instead, the page left ready.
+    message = message or (say("busy") if painting.RUNS.waiting() >= settings.QUEUE_SIZE else "")
     if message:
         # A notice, not a failure: Gradio's toast is titled by its kind ("Warning"); the hidden error ends the chain.
         gr.Warning(message)

@@ -84,8 +84,9 @@ class OneRunEach:
 
     GRACE_S = 5.0  # between the validator's claim and the event appearing in the queue
 
-    def __init__(self, pending: Callable[[str], bool] = lambda visitor: False):
+    def __init__(self, pending: Callable[[str], bool] = lambda visitor: False, waiting: Callable[[], int] = lambda: 0):
         self.pending = pending  # whether Gradio's queue holds an event of this visitor (bound by the layout)
+        self.waiting = waiting  # how many events wait in Gradio's queue, everyone's (bound by the layout)
         self.claims: dict[str, tuple[float, str]] = {}  # visitor -> (since, address)
         self.lock = threading.Lock()
 

@@ -6,7 +6,6 @@ The API and the CLI speak English whatever the caller's language (ui/words/__ini
 
 from style_core.video import clock
 
-NAME = "English"
 
 
 def duration(seconds: float) -> str:
@@ -127,6 +126,7 @@ WORDS = {
     "not_a_clip": "Not a clip we can paint: {reason}",
     "already_painting": "Your painting is still under way: wait for it, or stop it before starting another.",
     "too_many_here": "Too many paintings from your network are under way: wait for one of them to finish.",
+    "busy": "The server is busy with other paintings: try again in a minute.",
     "not_a_number": "must be a number, but got {value}",
     "out_of_range": "must be between {low} and {high}, but got {value}",
     "size.outside": "{size} px is outside this server's 0 (the screen size) to {largest} px",

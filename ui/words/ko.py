@@ -1,19 +1,15 @@
-"""DeepStyle가 페이지에 쓰는 모든 말, 한국어로 (keys as in en.py; ``{name}``은 말할 때 채워진다).
+"""DeepStyle이 페이지에 쓰는 모든 말, 한국어로 (keys as in en.py; ``{name}``은 말할 때 채워진다).
 
 Written as a Korean reader would write them, not word for word: 해요체 for what the page tells the
 visitor, short noun phrases for labels, numbers with 초·분·px as Koreans read them.
 """
 
-NAME = "한국어"
+from style_core.video import clock
 
 
 def duration(seconds: float) -> str:
     """3.5초, 40초, 2분, 2.5분."""
-    if seconds < 10:
-        return f"{seconds:.1f}초".replace(".0초", "초")
-    if seconds < 90:
-        return f"{seconds:.0f}초"
-    return f"{seconds / 60:.1f}분".replace(".0분", "분")
+    return clock(seconds, "초", "분")
 
 
 TITLES = {"starry-night": "별이 빛나는 밤", "the-scream": "절규", "composition-vii": "구성 VII",
@@ -127,6 +123,7 @@ WORDS = {
     "not_a_clip": "그릴 수 없는 영상이에요: {reason}",
     "already_painting": "아직 그리는 중이에요: 끝날 때까지 기다리거나, 멈춘 뒤에 새로 그리세요.",
     "too_many_here": "같은 네트워크에서 그리는 그림이 너무 많아요: 하나가 끝날 때까지 기다려 주세요.",
+    "busy": "서버가 다른 그림을 그리느라 바빠요: 잠시 뒤에 다시 해 보세요.",
     "not_a_number": "숫자여야 하는데 {value}이(가) 왔어요",
     "out_of_range": "{low}에서 {high} 사이여야 하는데 {value}이(가) 왔어요",
     "size.outside": "{size} px는 이 서버의 범위(0: 화면용 크기, 최대 {largest} px)를 벗어나요",
