@@ -144,3 +144,16 @@ def test_a_language_that_lacks_a_word_says_it_in_english(monkeypatch):
     monkeypatch.delitem(ko.WORDS, "starting")
     with words.use("ko"):
         assert words.say("starting") == "Starting…" and words.say("stop") == "멈추기"
+
+
+def test_a_clips_plan_reads_in_korean():
+    from types import SimpleNamespace
+
+    part = SimpleNamespace(whole=False, clip_seconds=12.0, painted_seconds=4.0, fps=10.0, size=(320, 240), seconds=118.0,
+                           note="")
+    assert words.say("plan", plan=video.describe(part)) == \
+        "Paints the first 4 s of your 12 s clip at 10 fps, 320 px, about 2 min."
+    with words.use("ko"):
+        assert words.say("plan", plan=video.describe(part)) == "12초 영상 중 처음 4초를 10 fps, 320 px로 약 2분 동안 그려요."
+        whole = SimpleNamespace(**{**vars(part), "whole": True, "clip_seconds": 3.5})
+        assert video.describe(whole) == "영상 3.5초 전체를 10 fps, 320 px로 약 2분 동안"
