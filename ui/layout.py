@@ -251,7 +251,7 @@ def _style_picker() -> dict:
     lines = {i: _painting_line(i) for i in ids}  # every language's, given to Gradio as the page is built
     with gr.Tabs(elem_id="style-tabs", selected="presets") as style_tabs:
         with gr.Tab(fixed("tab.presets"), id="presets", elem_id="tab-presets") as presets_tab:
-            gallery = gr.Gallery([(str(presets.resolve(i)), presets.get(i).title) for i in ids], show_label=False,
+            gallery = gr.Gallery(_gallery(), show_label=False,
                                  columns=4, height=150, allow_preview=False, selected_index=0,
                                  object_fit="cover", buttons=[], elem_id="gallery")
             chosen = gr.Markdown(lines[ids[0]], elem_id="chosen")
@@ -287,13 +287,17 @@ def painting_line(preset_id: str) -> str:
                year=presets.get(preset_id).year)
 
 
+def _gallery() -> list[tuple[str, str]]:
+    """The four paintings, each with its title in the current language."""
+    return [(str(presets.resolve(i)), words.title(i)) for i in presets.STYLE_IDS]
+
+
 def _localised(preset_id: str, kept: str, status: str):
     """The page as it opens, in the visitor's words where Gradio keeps what the server sent: the gallery's
     captions (the painting chosen, a shared link's, still outlined), and on a shared link's page what its run's
     end said (the status, the downloads' labels: ``kept``, as _kept wrote it)."""
     ids = list(presets.STYLE_IDS)
-    gallery = gr.update(value=[(str(presets.resolve(i)), words.title(i)) for i in ids],
-                        selected_index=ids.index(preset_id) if preset_id in ids else 0)
+    gallery = gr.update(value=_gallery(), selected_index=ids.index(preset_id) if preset_id in ids else 0)
     try:
         lines = json.loads(kept) if kept and status else {}
     except ValueError:
