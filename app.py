@@ -13,7 +13,7 @@ import os
 from starlette.middleware import Middleware
 
 from style_core import prepare_paintings, presets, schedule, warm_up
-from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, records, settings, words
+from ui import CSS, HEAD, NOT_SHARED, OWNER_ONLY, build_demo, gradio_cache, records, settings, words
 from ui.gpu import ZERO_GPU
 from ui.private_files import Files, PrivateFiles
 from ui.visitors import Allowance
@@ -32,6 +32,7 @@ def main() -> None:
     # uvicorn takes X-Forwarded-For from a client on 127.0.0.1 as the client's address: one on this machine could
     # then be anyone, to the limits per address. A visitor's address is read once, in ui/visitors.py.
     os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
+    gradio_cache.install()  # a picture cached again while it is being fetched is never served cut short
     kept = records.open_records(settings.DATA_DIR, settings.KEEP_HOURS, settings.SHARE_DAYS)
     # One size for one time choice on this server, whatever its load at the moment (the steps follow it).
     schedule.freeze_sizing()

@@ -254,3 +254,44 @@ def test_results_are_served_to_their_own_session_only_and_the_gallery_to_all(app
     gallery = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "gallery")
     thumbnail = gallery["props"]["value"][0]["image"]["path"]
     assert stranger.get(f"/gradio_api/file={thumbnail}").status_code == 200
+
+
+def test_a_picture_cached_again_while_it_is_read_is_never_read_cut_short(tmp_path):
+    # Gradio writes a cached picture in place under its hash: the same frame or photo cached again while the browser
+    # fetched it was served shorter than its declared length (a traceback in a CI run's server log).
+    import threading
+
+    from gradio import processing_utils
+
+    from ui import gradio_cache
+
+    picture = Image.fromarray(np.random.default_rng(0).integers(0, 255, (512, 512, 3), dtype=np.uint8))
+    original = processing_utils.save_pil_to_cache
+    gradio_cache.install()
+    gradio_cache.install()  # once per process, however often it is called
+    assert processing_utils.save_pil_to_cache.__wrapped__ is original
+    path = processing_utils.save_pil_to_cache(picture, str(tmp_path), format="png")
+    whole = open(path, "rb").read()
+    assert path == original(picture, str(tmp_path / "plain"), format="png").replace(str(tmp_path / "plain"), str(tmp_path))
+    done, writes, short = threading.Event(), [0], 0
+
+    def write_again():
+        while not done.is_set():
+            assert processing_utils.save_pil_to_cache(picture, str(tmp_path), format="png") == path
+            writes[0] += 1
+
+    writer = threading.Thread(target=write_again)
+    writer.start()
+    deadline, reads = time.monotonic() + 60, 0
+    try:
+        while writes[0] < 30 and time.monotonic() < deadline:
+            short += open(path, "rb").read() != whole
+            reads += 1
+    finally:
+        done.set()
+        writer.join()
+    assert writes[0] >= 30 and reads > writes[0], "the picture was cached again and again while it was read"
+    assert short == 0
+    data = processing_utils.save_bytes_to_cache(b"%PDF-1.4 a document", "doc.pdf", str(tmp_path))
+    assert open(data, "rb").read() == b"%PDF-1.4 a document"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no scratch left behind

@@ -8,7 +8,8 @@
 - ``private_events.py``: every event takes only its caller's files, checked where Gradio hands them over;
 - ``visitors.py``: who a visitor is (cookie or address) and how much they may take an hour;
 - ``records.py``: who owns which file and the links shared, in SQLite, kept across restarts;
-- ``settings.py``: the server's settings from the environment.
+- ``settings.py``: the server's settings from the environment;
+- ``gradio_cache.py``: Gradio's cached pictures written whole, never served half-written.
 
 ``app.py`` at the repository root builds the page and serves it.
 """
