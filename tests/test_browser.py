@@ -1,6 +1,8 @@
 """The page in a real headless Chromium (Debian's chromium, driven by playwright)."""
 
 import contextlib
+import html
+import io
 import json
 import os
 import re
@@ -9,6 +11,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -78,6 +81,13 @@ def _share_to_a_stranger(browser, app, page, screen: str = "phone"):
     stranger = browser.new_context(viewport={"width": width, "height": height}).new_page()
     stranger.goto(f"{app.url}?deep_link={answer.value.json()}")
     return stranger
+
+
+def _card(link: str) -> tuple[dict[str, str], httpx.Response | None]:
+    """A share link as a chat app unfurls it (no cookie, no script): its page's card tags, and the picture named."""
+    page = httpx.get(link, headers={"accept": "text/html"}, timeout=30)
+    tags = {n: html.unescape(v) for n, v in re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', page.text)}
+    return tags, httpx.get(tags["og:image"], timeout=30) if "og:image" in tags else None
 
 
 def _in_view(page, selector: str) -> bool:
@@ -487,6 +497,10 @@ def test_a_shared_link_opens_on_its_painting_and_the_stranger_paints_too(browser
         _shot(stranger, "phone-shared-link")
         assert "The Scream" in stranger.locator("#chosen").inner_text()
         stranger.screenshot(path=str(ARTIFACTS / "phone-shared-link-full.png"), full_page=True)
+        tags, picture = _card(stranger.url)  # where the link is pasted: the painting, named
+        assert tags["og:title"] == "A photo painted as Edvard Munch's The Scream" and "Gradio" not in tags.values()
+        assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(picture.content)).size == (512, 384)
         outlined = stranger.locator("#gallery .thumbnail-item.selected img")
         classes = stranger.evaluate("[...document.querySelectorAll('#gallery button')].map(e => e.className)")
         assert outlined.count() == 1 and outlined.first.get_attribute("alt").startswith("The Scream"), classes
@@ -561,12 +575,15 @@ def test_links_shared_at_once_outlive_a_restart_and_a_cleaned_cache_and_stop_whe
             assert Image.open(saved.value.path()).size == (96, 72)
             assert not stranger.locator("#unshare").is_visible() and not stranger.locator("#shared-line").is_visible()
         _shot(stranger, "phone-shared-link-after-restart")
+        cards = [_card(link)[0]["og:image"] for link in links]  # each link's picture, kept past the restart
+        assert [httpx.get(card).status_code for card in cards] == [200, 200]
         # An owner's page from before the restart (its session unknown to this server) still stops its link.
         owners[1].locator("#unshare").click()
         owners[1].wait_for_function("document.querySelector('#shared-line').innerText.includes('Stopped sharing')")
         ended = browser.new_context(viewport={"width": width, "height": height}).new_page()
         assert ended.goto(app.url + "?" + links[1].split("?", 1)[1]).status == 410
         assert ended.goto(app.url + "?" + links[0].split("?", 1)[1]).status == 200  # the other owner's lives on
+        assert [httpx.get(card).status_code for card in cards] == [200, 410]  # so does its picture, not the ended one's
         # The owner withdraws a link from a page of their own: a new share of a new painting, then Stop sharing.
         owner = _painted(browser, app, tmp_path, 43)
         owner.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=120_000)
@@ -662,5 +679,8 @@ def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(b
         stranger.locator("#run-video").wait_for(state="visible", timeout=10_000)  # the clip's Paint, in the owner's mode
         assert stranger.locator("#run-video").inner_text() == "Paint"
         _shot(stranger, f"{screen}-video-4-shared")
+        tags, picture = _card(stranger.url)  # where the link is pasted: the clip's first painted frame
+        assert tags["og:title"].startswith("A clip painted as ") and picture.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(picture.content)).size == tuple(int(tags[f"og:image:{side}"]) for side in ("width", "height"))
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log, log[-3000:]

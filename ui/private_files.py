@@ -27,6 +27,7 @@ import html
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 from collections import OrderedDict
@@ -36,7 +37,7 @@ from pathlib import Path
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from ui import settings, visitors, words
+from ui import cards, settings, visitors, words
 from ui.records import EXPIRED, LIVE, WITHDRAWN, Records
 from ui.visitors import COOKIE, Allowance
 
@@ -147,13 +148,22 @@ class PrivateFiles:
             return await _answer(send, 403, words.say("not_yours"))
         if scope["method"] == "POST" and not self._used(path.removeprefix(self.api_prefix)):
             return await _answer(send, 404, CLOSED)
+        if scope["method"] in ("GET", "HEAD") and path.startswith("/" + cards.ROUTE) and path.count("/") == 2:
+            return await self._card(send, path.removeprefix("/" + cards.ROUTE), scope["method"] == "HEAD")
         if "deep_link" in query:
-            ended = self._opening(query.getlist("deep_link")[-1])
+            link = query.getlist("deep_link")[-1]
+            ended = self._opening(link)
             if ended is not None:  # a page for a browser, the line for the page's own requests
                 status, line, title = ended
                 page = "text/html" in (_header(scope, b"accept") or "")
                 return await _answer(send, status, line, title if page else None)
         route = path.rstrip("/")
+        if scope["method"] == "GET" and route == "":  # the page: its card where its address is pasted (Gradio's says "Gradio")
+            scheme = _header(scope, b"x-forwarded-proto") or scope.get("scheme", "http")
+            url = f"{scheme}://{_header(scope, b'host') or 'localhost'}{path}"
+            link = query.getlist("deep_link")[-1] if "deep_link" in query else None  # live: an ended one was answered
+            card = cards.tags(url, link and self.records.link_folder(link), link)
+            send = _card_in_head(send, card.encode())
         joins = route.endswith("/queue/join") or route.startswith(self.api_prefix + "/call/")  # what waits in the queue
         if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, address):
             return await _answer(send, 429, words.say("crowding"))
@@ -168,6 +178,22 @@ class PrivateFiles:
                 return await _answer(send, *refusal)
             send = _watch_body(send, functools.partial(self._uploaded, visitor, address))
         await _one_line_on_failure(self.app, scope, receive, send)
+
+    async def _card(self, send, name: str, head: bool) -> None:
+        """A link's card picture, to anyone while the link lives; why not, in a line, once it has ended."""
+        link = name.removesuffix(".jpg")
+        ended = self._ended(link) if name.endswith(".jpg") else (404, *_unknown())
+        try:
+            picture = None if ended else (self.records.link_folder(link) / cards.PICTURE).read_bytes()
+        except OSError:  # none made, or withdrawn meanwhile
+            ended = self._ended(link) or (404, words.say("card.none"), "")
+        if ended:
+            return await _answer(send, *ended[:2])
+        # Short-lived in caches between: a link withdrawn stops showing its picture soon after.
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"image/jpeg"), (b"content-length", str(len(picture)).encode()),
+                                (b"cache-control", b"public, max-age=300")]})
+        await send({"type": "http.response.body", "body": b"" if head else picture})
 
     def _crowding(self, visitor: str, address: str) -> bool:
         """Whether this visitor (or their address) already has enough waiting in the queue: one visitor
@@ -295,6 +321,7 @@ class PrivateFiles:
                 shutil.copyfile(file["path"], making / name)
                 file["path"], file["url"] = name, None
             (making / "state.json").write_text(json.dumps(components), encoding="utf-8")
+            cards.make(making, components)
             shutil.rmtree(folder, ignore_errors=True)  # the same page shared again: the newer copy
             os.replace(making, folder)
         except OSError:  # the disk filled meanwhile: nothing half-kept
@@ -333,9 +360,14 @@ class PrivateFiles:
     def _opening(self, link: str) -> tuple[int, str, str] | None:
         """A link being opened: its page rebuilt in Gradio's cache from the kept copy; or, where it cannot
         open, (the answer's status, the line that says why, the page's title)."""
+        if _is_link(link):
+            self._to_cache(link)  # rebuilt where live, gone where not
+        return self._ended(link)
+
+    def _ended(self, link: str) -> tuple[int, str, str] | None:
+        """None for a live link; else (the answer's status, the line that says why, the page's title)."""
         if not _is_link(link):
             return 404, *_unknown()
-        self._to_cache(link)  # rebuilt where live, gone where not
         state = self.records.link_state(link)
         if state == LIVE:
             return None
@@ -458,6 +490,35 @@ async def _one_line_on_failure(app, scope, receive, send) -> None:
             raise
         log.warning("%s %s: %s: %s", scope.get("method"), scope.get("path"), type(exc).__name__, exc)
         await _answer(send, 400, "The request could not be read.")
+
+
+GRADIOS_CARD = re.compile(rb'\s*<meta\s+(?:property|name)="(?:og|twitter):[^"]*"\s+content="[^"]*"\s*/?>')
+
+
+def _card_in_head(send, card: bytes):
+    """Wrap an ASGI ``send`` of a page: Gradio's card tags in a 200 HTML answer's head give way to ``card``, its
+    length said anew."""
+    start, body = None, bytearray()
+
+    async def edited(message):
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if start is None or message["type"] != "http.response.body":
+            return await send(message)
+        body.extend(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        page, headers = bytes(body), [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        html_page = any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
+        if start["status"] == 200 and html_page and b"</head>" in page:
+            head, rest = page.split(b"</head>", 1)
+            page = GRADIOS_CARD.sub(b"", head) + b"\n" + card + b"\n</head>" + rest
+        await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+        await send({"type": "http.response.body", "body": page})
+
+    return edited
 
 
 def _watch_body(send, consume):

@@ -174,6 +174,20 @@ WORDS = {
     "link.withdrawn": "Its owner has stopped sharing it.",
     "link.expired": "Shared links last {days} days, and this one has ended.",
     "link.home": "Paint your own",
+    # A shared link's card, where the link is pasted (a chat, a social post)
+    "card.title": "A painting made with DeepStyle",
+    "card.photo_one": "A photo painted as {artist}'s {title}",
+    "card.clip_one": "A clip painted as {artist}'s {title}",
+    "card.photo_two": "A photo painted as {first} and {second}",
+    "card.clip_two": "A clip painted as {first} and {second}",
+    "card.photo_own": "A photo painted in the style of a painting its maker chose",
+    "card.clip_own": "A clip painted in the style of a painting its maker chose",
+    "card.site": "DeepStyle: a master's painting in 30 seconds",
+    "card.site_line": "Repaint a photo or a clip as The Starry Night, The Scream, Composition VII or The Shipwreck "
+                      "of the Minotaur, and watch the painting form.",
+    "card.none": "This link's page has no painting to show.",
+    "card.line": "Painted with DeepStyle, after Gatys, Ecker and Bethge's neural algorithm of artistic style: "
+                 "open the link to see it whole.",
 }
 
 # What the engine (style_core) says, in this language: (its English words as a pattern, how to say them here).

@@ -172,6 +172,18 @@ WORDS = {
     "link.withdrawn": "만든 사람이 공유를 멈췄어요.",
     "link.expired": "공유 링크는 {days}일 동안 열리는데, 이 링크는 기간이 끝났어요.",
     "link.home": "내 그림 그리러 가기",
+    "card.title": "DeepStyle로 그린 그림",
+    "card.photo_one": "{artist}의 〈{title}〉 화풍으로 그린 사진",
+    "card.clip_one": "{artist}의 〈{title}〉 화풍으로 그린 영상",
+    "card.photo_two": "〈{first}〉·〈{second}〉 화풍으로 그린 사진",
+    "card.clip_two": "〈{first}〉·〈{second}〉 화풍으로 그린 영상",
+    "card.photo_own": "직접 고른 그림의 화풍으로 그린 사진",
+    "card.clip_own": "직접 고른 그림의 화풍으로 그린 영상",
+    "card.site": "DeepStyle: 거장의 그림을 30초 만에",
+    "card.site_line": "사진이나 영상을 〈별이 빛나는 밤〉, 〈절규〉, 〈구성 VII〉, 〈미노타우르스 호의 난파〉처럼 다시 그리고, "
+                      "그림이 그려지는 과정을 지켜보세요.",
+    "card.none": "이 링크의 페이지에는 보여 줄 그림이 없어요.",
+    "card.line": "Gatys, Ecker, Bethge의 신경망 화풍 알고리즘으로 DeepStyle이 그렸어요. 링크를 열면 온전히 볼 수 있어요.",
 }
 
 # 엔진(style_core)이 영어로 하는 말을 한국어로: (그 말 전체에 맞는 패턴, 여기서 하는 말).
