@@ -155,6 +155,11 @@ def freeze_sizing() -> None:
         _SIZING = dict(_COSTS)
 
 
+def sizing_costs() -> dict[tuple[str, bool], tuple[float, float]] | None:
+    """The frozen cost model sizes are chosen with (freeze_sizing), or None: the live one."""
+    return _SIZING
+
+
 def record_steps(size: tuple[int, int], device: tuple[str, bool], seconds_per_step: float, work: float = 1.0) -> None:
     """Refine the cost model with steps measured at ``size`` (a moving average, per process)."""
     with _COSTS_LOCK:

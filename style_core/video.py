@@ -123,7 +123,10 @@ def plan_video(info: ClipInfo, config: StyleConfig, device: tuple[str, bool], lo
     first = min(FIRST_SHARE * seconds, schedule.AUTO_SECONDS.get(device[0], 30.0))
 
     def fitting(size: tuple[int, int], steps: int) -> int:
-        return 1 + max(0, math.floor((seconds - first) / _frame_seconds(size, steps, device)))
+        # The plan's shape (size, fps, frames) by the frozen cost model, as a photo's size: one clip and one time
+        # are planned alike on one server whatever its load; the steps a frame gets follow the live model.
+        sizing = schedule.sizing_costs()
+        return 1 + max(0, math.floor((seconds - first) / _frame_seconds(size, steps, device, sizing)))
 
     def plan(size: tuple[int, int], fps: float, frames: int) -> VideoPlan:
         frame = (seconds - first) / max(1, frames - 1)
@@ -150,9 +153,9 @@ def _frames(seconds: float, fps: float) -> int:
     return max(1, math.floor(seconds * fps + 1e-6))
 
 
-def _frame_seconds(size: tuple[int, int], steps: int, device: tuple[str, bool]) -> float:
-    """Expected seconds of a following frame: its steps, its set-up, its flows."""
-    return (steps + FRAME_SETUP) * schedule.step_seconds(size, device) + FLOW_SECONDS * size[0] * size[1] / 1e6
+def _frame_seconds(size: tuple[int, int], steps: int, device: tuple[str, bool], costs: dict | None = None) -> float:
+    """Expected seconds of a following frame: its steps, its set-up, its flows (by ``costs``; default: the live model)."""
+    return (steps + FRAME_SETUP) * schedule.step_seconds(size, device, costs=costs) + FLOW_SECONDS * size[0] * size[1] / 1e6
 
 
 def _with_seconds(plan: VideoPlan, seconds: float) -> VideoPlan:

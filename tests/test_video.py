@@ -48,6 +48,20 @@ def test_size_and_fps_asked_for_are_kept_but_never_above_the_clips_own(shipped_c
     assert slow.fps == 6
 
 
+def test_one_server_plans_one_clip_alike_whatever_its_load(monkeypatch):
+    monkeypatch.setattr(schedule, "_COSTS", dict(SHIPPED_COSTS))
+    monkeypatch.setattr(schedule, "_SIZING", None)
+    schedule.freeze_sizing()  # as app.py does once warm
+    calm = [plan_video(PHONE, StyleConfig(seconds=s), CPU) for s in (30, 120)]
+    a, b = SHIPPED_COSTS[CPU]
+    schedule._COSTS[CPU] = (a, 1.6 * b)  # the runs since measured steps dearer: a loaded moment
+    loaded = [plan_video(PHONE, StyleConfig(seconds=s), CPU) for s in (30, 120)]
+    assert [p.describe() for p in loaded] == [p.describe() for p in calm]  # what the plan line says
+    assert [p.frames for p in loaded] == [p.frames for p in calm] and loaded[1].steps < calm[1].steps
+    monkeypatch.setattr(schedule, "_SIZING", None)  # not frozen (a CLI run): the plan follows the load
+    assert plan_video(PHONE, StyleConfig(seconds=120), CPU).describe() != calm[1].describe()
+
+
 def test_a_lease_shorter_than_the_time_is_planned_shorter_and_says_why(shipped_costs):
     plan = plan_video(PHONE, StyleConfig(seconds=60), GPU, longest=30, note="a ZeroGPU lease holds 30 s")
     assert plan.seconds == 30 and plan.describe().endswith("about 30 s (a ZeroGPU lease holds 30 s)")
