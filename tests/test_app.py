@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 
+import av
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -270,6 +271,17 @@ def test_a_clip_through_the_api_streams_its_frames_and_returns_an_mp4(client, tm
     info = probe(painted)
     assert (info.size, info.fps, info.seconds, info.audio, info.codec) == ((96, 72), 6, 2, True, "h264")
     assert read_metadata(painted)["styles"] == ["the-scream"] and read_metadata(painted)["steps"] == 3
+
+
+def test_predict_on_a_clip_returns_its_last_painted_frame_as_a_picture(client, tmp_path):
+    source = clip(tmp_path / "short.mp4", frames=6, fps=12, size=(96, 72))
+    frame, status, painted = client.predict(content=handle_file(str(source)), size=64, fps=6, steps=2,
+                                            api_name="/stylize_video")
+    assert status.startswith("Done") and probe(painted).size == (64, 48)
+    with av.open(painted) as container:
+        last = [f.to_image() for f in container.decode(video=0)][-1]
+    shown = Image.open(frame)
+    assert shown.size == (64, 48) and np.abs(np.asarray(shown, float) - np.asarray(last, float)).mean() < 6
 
 
 @pytest.mark.parametrize("kwargs, parameter, reason", [

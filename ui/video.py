@@ -166,8 +166,9 @@ def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tu
                 continue
             last, since = item, time.monotonic()
             _observe(record, item, folder)
-            if item.done:
-                yield gr.skip(), final_status(record), str(record.clip.close()), record
+            if item.done:  # the last frame too: what predict() returns of a clip is its painting and the MP4
+                last_frame = painting.shown(record.result) if record.result is not None else gr.skip()
+                yield last_frame, final_status(record), str(record.clip.close()), record
                 return
             picture = gr.skip()
             if item.image is not None and (item.frame == item.frames or time.monotonic() - shown_at >= PICTURE_EVERY):
