@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from appserver import serve
-from conftest import ROOT, TUBINGEN, photo, stripes
+from conftest import ROOT, TUBINGEN, clip, photo, stripes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("DEEPSTYLE_ARTIFACTS", ROOT / "artifacts"))
@@ -682,5 +682,51 @@ def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(b
         tags, picture = _card(stranger.url)  # where the link is pasted: the clip's first painted frame
         assert tags["og:title"].startswith("A clip painted as ") and picture.headers["content-type"] == "image/jpeg"
         assert Image.open(io.BytesIO(picture.content)).size == tuple(int(tags[f"og:image:{side}"]) for side in ("width", "height"))
+    log = next(tmp_path.glob("app-*.log")).read_text()
+    assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize("screen", SIZES)
+def test_a_clips_canvas_holds_through_clearing_swapping_and_refusals_and_its_results_leave_with_it(browser, tmp_path,
+                                                                                                   screen):
+    with serve(tmp_path) as app:
+        page = _open(browser, app, screen)
+        page.get_by_role("tab", name="Video").click()
+        page.locator("#run-video").wait_for()
+        page.get_by_text("More options").click()
+        # What a clip takes: a size planned from the time, one painting (no second one to blend in)
+        page.wait_for_function("document.querySelector('#size').innerText.includes('0: planned from the time')")
+        assert page.locator("#second").is_hidden() and page.locator("#blend").is_hidden()
+        _upload(page, "clip", clip(tmp_path / "first.mp4", frames=6, fps=12, size=(128, 96)))
+        page.wait_for_function("document.querySelector('#eta').innerText.startsWith('Paints all')")
+        _set_number(page, "size", 64)
+        _set_number(page, "steps", 2)
+        page.wait_for_function("document.querySelector('#eta').innerText.includes(' 64 px')")
+        page.locator("#run-video").click()
+        page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=90_000)
+        page.locator("#results").wait_for()
+        page.locator(".share-link").first.click()
+        page.locator("#shared-line").filter(has_text="opens this clip").wait_for(timeout=10_000)
+        # The clip cleared: the canvas back where the painted clip played, its download and link gone with it.
+        page.locator("#clip button[aria-label='Clear']").first.click()
+        page.locator("#results").wait_for(state="hidden", timeout=5_000)
+        assert page.locator("#out img").is_visible() and page.locator("#clip-out").is_hidden()
+        _shot(page, f"{screen}-clip-cleared")
+        # A refused clip in its place: said over its box, the canvas still there.
+        bad = tmp_path / "holiday.mp4"
+        bad.write_bytes(b"not a clip at all\n" * 50)
+        _upload(page, "clip", bad)
+        page.locator("#clip-problem").filter(has_text="not a video").wait_for(timeout=5_000)
+        assert page.locator("#out img").is_visible() and page.locator("#results").is_hidden()
+        # Another clip: its first frame on the canvas.
+        page.locator("#clip button[aria-label='Clear']").first.click()
+        canvas = "document.querySelector('#out img')?.src || ''"
+        before = page.evaluate(canvas)
+        _upload(page, "clip", clip(tmp_path / "second.mp4", frames=6, fps=12, size=(128, 96), motion=(-3, 2)))
+        page.wait_for_function(f"{canvas} !== {json.dumps(before)}", timeout=10_000)
+        assert page.locator("#out img").is_visible() and page.locator("#clip-problem").is_hidden()
+        page.wait_for_function("document.querySelector('#status textarea').placeholder.startsWith('Above: your clip')",
+                               timeout=5_000)
+        _shot(page, f"{screen}-clip-swapped")
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log, log[-3000:]

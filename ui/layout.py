@@ -39,15 +39,18 @@ OWNER_ONLY = frozenset({"shared-line", "unshare"})  # hidden on a shared link's 
 SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
 # Share link: the page saved under a link (the server keeps it and its files, or says in a line why it cannot),
 # the link copied. The answer goes to _shared, which says how long the link lasts and offers Stop sharing.
-SHARE_JS = """async () => {
-  const answer = await fetch(`gradio_api/deep_link?session_hash=${window.__gradio_session_hash__}`);
-  const text = (await answer.text()).replace(/^"|"$/g, "");
-  if (!answer.ok || !text) return "refused:" + text;  // the server says why (_shared: or that it could not)
-  const url = new URL(window.location.href);
-  url.searchParams.set("deep_link", text);
-  url.searchParams.delete("__sign");  // a Space's own sign-in token stays the owner's
-  try { await navigator.clipboard.writeText(url.toString()); return "copied:" + url; }
-  catch (error) { return "shown:" + url; }  // no clipboard (http, a refusal): the link is shown to copy
+SHARE_JS = """async (_answer, mode) => {
+  const said = await (async () => {
+    const answer = await fetch(`gradio_api/deep_link?session_hash=${window.__gradio_session_hash__}`);
+    const text = (await answer.text()).replace(/^"|"$/g, "");
+    if (!answer.ok || !text) return "refused:" + text;  // the server says why (_shared: or that it could not)
+    const url = new URL(window.location.href);
+    url.searchParams.set("deep_link", text);
+    url.searchParams.delete("__sign");  // a Space's own sign-in token stays the owner's
+    try { await navigator.clipboard.writeText(url.toString()); return "copied:" + url; }
+    catch (error) { return "shown:" + url; }  // no clipboard (http, a refusal): the link is shown to copy
+  })();
+  return [said, mode];  // the page's mode passes through: a clip's link says it opens a clip
 }"""
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
@@ -85,6 +88,8 @@ CSS = """
 #gif-note {border-color: var(--border-color-primary); align-items: center; flex-wrap: nowrap}
 #eta.refused p {opacity: 1; color: var(--error-text-color, #b91c1c)}
 #input-tabs > .tab-wrapper {margin-bottom: 2px}
+/* What a clip does not take: by region, a second painting to blend in (the page's mode is the style tabs' class). */
+body:has(#style-tabs.clip-mode) #blend-row {display: none}
 #style-tabs.clip-mode #tab-regions-button, #results.clip-results #tab-compare-button,
 #results.clip-results #tab-timelapse-button {display: none}
 """ + regions.CSS
@@ -337,7 +342,7 @@ def _settings() -> dict:
         fps = described(Whole(value=0, label=fixed("fps.label"), elem_id="fps", visible="hidden"),
                         f"Frames a second painted, at most the clip's own (up to {video.MAX_FPS}); 0: planned from the "
                         "time.", NUMBER)
-        with gr.Row():
+        with gr.Row(elem_id="blend-row"):
             second = described(Pick([(fixed("second.none"), "")] + choices, value="", label=fixed("second.label"),
                                     elem_id="second"), f"A second painting's id to blend in ({PAINTING_IDS}), "
                                                        "or empty for none.")
@@ -409,7 +414,7 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     run_video = _paint_chain(c["run_video"], _start_video, _why_video, video_inputs, [], video.paint_video, "stylize_video",
                              video.check_video, video_inputs, c, v, record,
                              [v["out"], v["status"], v["clip_out"], record])
-    v["share"].click(_shared, v["share_answer"], [v["shared_line"], v["unshare"]], js=SHARE_JS, queue=False,
+    v["share"].click(_shared, [v["share_answer"], c["mode"]], [v["shared_line"], v["unshare"]], js=SHARE_JS, queue=False,
                      show_progress="hidden", api_visibility="private")
     v["unshare"].click(_unshared, v["share_answer"], [v["shared_line"], v["unshare"]], queue=False,
                        show_progress="hidden", api_visibility="private")
@@ -417,12 +422,12 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
                     api_visibility="private")
 
 
-def _shared(answer: str):
+def _shared(answer: str, mode: str = ""):
     """The share link's line: the link and how long it lasts (with Stop sharing), or why it was not made."""
     how, _, said = (answer or "").partition(":")
     if how == "refused":
         return gr.update(value=f"⚠️ {said or say('share.failed')}", visible=True), gr.update()
-    lasts = say("share.lasts", days=f"{settings.SHARE_DAYS:g}")
+    lasts = say("share.lasts_clip" if mode.startswith("video") else "share.lasts", days=f"{settings.SHARE_DAYS:g}")
     intro = say("share.copied" if how == "copied" else "share.shown")
     return gr.update(value=f"{intro} {lasts}  \n`{said}`", visible=True), gr.update(visible=True)
 
@@ -448,7 +453,7 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
                      api_visibility="private")
     held = [c["mode"], c["seconds"], c["video_seconds"], c["sizes"]]
     shown = [c["mode"], c["run"], c["run_regions"], c["run_video"], c["seconds"], c["video_seconds"], c["sizes"],
-             c["style_tabs"], input_tabs]
+             c["style_tabs"], input_tabs, c["size"]]
     timing = [c["mode"], c["content"], c["clip"], c["size"], c["steps"], c["seconds"], c["video_seconds"]]
     told = [c["eta"], c["sizes"], c["run"], c["run_regions"], c["run_video"]]
     tabs = [(photo_tab, "photo", None), (video_tab, "video", None)] + [
@@ -497,7 +502,7 @@ def _mode(picked: str, current: str, seconds, video_seconds, sizes) -> tuple:
     return (mode, *_paints(mode, True), gr.update(value=seconds, visible=photo),
             gr.update(value=video_seconds, visible=not photo),
             gr.update(value=sizes, visible=photo and len(size_choices()) > 1), gr.update(**tabs),
-            gr.update(selected=source))
+            gr.update(selected=source), gr.update(label=words.word("size.label" if photo else "size.label_clip")))
 
 
 def _paint_chain(button, start, why, start_inputs, start_outputs, handler, api_name, validator, inputs, c, v, record,
@@ -597,7 +602,7 @@ def _photo_chosen(content):
     """A photo chosen (or removed): checked at once. A good one goes on the canvas (the painting starts
     from it) and under the brush, the last run's results leave; a bad one is refused over its box. An
     animated GIF is said to be painted from its first frame, with an offer to paint it as a clip."""
-    example = (EXAMPLE, gr.update(visible=False))
+    example = (gr.update(value=EXAMPLE, visible=True), gr.update(visible=False))  # the canvas, not a clip's player
     if content is None:
         return *example, gr.update(visible=False), gr.update(visible=False), None, gr.skip(), _caption("example")
     try:
@@ -608,7 +613,8 @@ def _photo_chosen(content):
                 gr.update(visible=False), None, gr.skip(), _caption("example"))
     stored = _stored(content)
     shown = content if stored.get("format") in SHOWN_AS_IS else _preview(photo)
-    return (shown, gr.update(visible=False), gr.update(visible=False), gr.update(visible=stored.get("animated", False)),
+    return (gr.update(value=shown, visible=True), gr.update(visible=False), gr.update(visible=False),
+            gr.update(visible=stored.get("animated", False)),
             regions.photo_under_brush(photo), gr.update(visible=False), _caption("photo"))
 
 
@@ -632,15 +638,17 @@ def _preview(photo: Image.Image) -> Image.Image:
 def _clip_chosen(clip):
     """A clip chosen (or removed): checked at once. A good one's first frame goes on the canvas and the last
     run's results leave; a bad one is refused over its box."""
-    example = (EXAMPLE, gr.update(visible=False))
+    # The canvas back in the painted clip's place, and that clip's results (its MP4, its link) gone with its clip.
+    example = (gr.update(value=EXAMPLE, visible=True), gr.update(visible=False))
+    gone = gr.update(visible=False)
     if clip is None:
-        return *example, gr.update(visible=False), gr.skip(), _caption("example")
+        return *example, gr.update(visible=False), gone, _caption("example")
     if problem := video.clip_problem(clip):
-        return (*example, gr.update(value=f"⚠️ {say('not_a_clip', reason=problem)}", visible=True), gr.skip(),
+        return (*example, gr.update(value=f"⚠️ {say('not_a_clip', reason=problem)}", visible=True), gone,
                 _caption("example"))
     info = video.probe(clip, "clip")
     first = next(read_frames(clip, video_io.even_size(info.size, min(painting.SHOWN_SIDE, max(info.size))), info.fps, 1))
-    return first, gr.update(visible=False), gr.update(visible=False), gr.update(visible=False), _caption("clip")
+    return gr.update(value=first, visible=True), gr.update(visible=False), gr.update(visible=False), gone, _caption("clip")
 
 
 def _caption(shown: str):

@@ -50,6 +50,7 @@ WORDS = {
     "preserve.label": "Keep the photo's colours",
     "scale.label": "Brush size",
     "size.label": "Size (long side, px; 0: the screen size)",
+    "size.label_clip": "Size (long side, px; 0: planned from the time)",
     "steps.label": "Steps (0: as many as fit in the time)",
     "seed.label": "Seed (same seed, same picture)",
     "fps.label": "Frames a second",

@@ -51,6 +51,7 @@ WORDS = {
     "preserve.label": "사진의 색 유지",
     "scale.label": "붓 크기",
     "size.label": "크기 (긴 변, px; 0이면 화면용 크기)",
+    "size.label_clip": "크기 (긴 변, px; 0이면 시간에 맞춰 정해요)",
     "steps.label": "단계 수 (0이면 시간 안에 되는 만큼)",
     "seed.label": "시드 (같은 시드면 같은 그림)",
     "fps.label": "초당 프레임 수",
