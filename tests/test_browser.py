@@ -686,13 +686,37 @@ def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(b
     assert "Traceback" not in log, log[-3000:]
 
 
+# Each layout shift a visitor did not cause (none within 0.5 s of their input), as the browser reports it.
+LAYOUT_SHIFTS = """(() => { window.__shifts = []; new PerformanceObserver(list => { for (const e of list.getEntries())
+  if (!e.hadRecentInput) window.__shifts.push([e.startTime, e.value]); }).observe({type: 'layout-shift', buffered: true}); })()"""
+
+
+def _layout_shift(page, since: float = 0.0) -> float:
+    """The cumulative layout shift since ``since`` (the page's clock, ms) as browsers score it: the worst burst
+    (shifts less than 1 s apart, 5 s at most)."""
+    return page.evaluate("""since => { let worst = 0, sum = 0, start = -1e9, last = -1e9;
+      for (const [at, value] of window.__shifts.filter(s => s[0] >= since)) {
+        if (at - last > 1000 || at - start > 5000) { sum = 0; start = at; }
+        sum += value; last = at; worst = Math.max(worst, sum); }
+      return worst; }""", since)
+
+
 @pytest.mark.parametrize("screen", SIZES)
 def test_a_clips_canvas_holds_through_clearing_swapping_and_refusals_and_its_results_leave_with_it(browser, tmp_path,
                                                                                                    screen):
     with serve(tmp_path) as app:
-        page = _open(browser, app, screen)
+        width, height = SIZES[screen]
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.add_init_script(LAYOUT_SHIFTS)
+        page.goto(app.url)
+        page.locator("#run").wait_for()
+        page.wait_for_timeout(2000)
+        shifts = {"loading": _layout_shift(page)}
+        since = page.evaluate("performance.now()")
         page.get_by_role("tab", name="Video").click()
         page.locator("#run-video").wait_for()
+        page.wait_for_timeout(1500)
+        shifts["the tab"] = _layout_shift(page, since)
         page.get_by_text("More options").click()
         # What a clip takes: a size planned from the time, one painting (no second one to blend in)
         page.wait_for_function("document.querySelector('#size').innerText.includes('0: planned from the time')")
@@ -702,15 +726,21 @@ def test_a_clips_canvas_holds_through_clearing_swapping_and_refusals_and_its_res
         _set_number(page, "size", 64)
         _set_number(page, "steps", 2)
         page.wait_for_function("document.querySelector('#eta').innerText.includes(' 64 px')")
+        since = page.evaluate("performance.now()")
         page.locator("#run-video").click()
         page.wait_for_function("document.querySelector('#status textarea').value.startsWith('Done')", timeout=90_000)
         page.locator("#results").wait_for()
+        page.wait_for_timeout(1500)
+        shifts["painting and finishing"] = _layout_shift(page, since)
+        print(screen, "layout shift", shifts)
+        assert max(shifts.values()) <= 0.1, shifts  # nothing moves that the visitor did not move
         page.locator(".share-link").first.click()
         page.locator("#shared-line").filter(has_text="opens this clip").wait_for(timeout=10_000)
         # The clip cleared: the canvas back where the painted clip played, its download and link gone with it.
         page.locator("#clip button[aria-label='Clear']").first.click()
         page.locator("#results").wait_for(state="hidden", timeout=5_000)
-        assert page.locator("#out img").is_visible() and page.locator("#clip-out").is_hidden()
+        page.locator("#out img").wait_for(timeout=5_000)
+        assert page.locator("#clip-out").is_hidden()
         _shot(page, f"{screen}-clip-cleared")
         # A refused clip in its place: said over its box, the canvas still there.
         bad = tmp_path / "holiday.mp4"

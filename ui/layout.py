@@ -62,6 +62,8 @@ CSS = """
 #intro h1 {margin: 0 0 2px 0; font-size: 1.6em}
 #intro p {margin: 0}
 #out img {object-fit: contain}
+#canvas-box {min-height: 480px}
+html.drawing #page {visibility: hidden}
 /* The canvas's label and icons float over its top: the picture starts below them (a portrait fills the height). */
 #out .image-frame {padding-top: 30px; box-sizing: border-box}
 #gallery .grid-container {grid-template-columns: repeat(4, minmax(0, 1fr)) !important}
@@ -71,6 +73,7 @@ CSS = """
   #gallery .caption-label {display: none}
   #gallery, #gallery .grid-wrap {height: 110px !important}
   #out, #clip-out {height: 340px !important}  /* a landscape painting fills a phone's width */
+  #canvas-box {min-height: 340px}
 }
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
@@ -94,6 +97,24 @@ body:has(#style-tabs.clip-mode) #blend-row {display: none}
 #results.clip-results #tab-timelapse-button {display: none}
 """ + regions.CSS
 
+# The page shown once Gradio has drawn it: its parts arrive one by one, each pushing the next down (a phone's
+# first screen shifted 0.2-0.4 of itself while loading). Shown when its height has held for a third of a second,
+# or after 4 s whatever it does; nothing in a page still hidden counts as moving.
+DRAWN = """<script>
+(() => {
+  const root = document.documentElement, started = performance.now();
+  root.classList.add("drawing");
+  let height = -1, still = 0;
+  const check = () => {
+    const page = document.getElementById("page"), now = page ? page.getBoundingClientRect().height : -1;
+    still = page && document.getElementById("run") && now === height ? still + 1 : 0;
+    height = now;
+    if (still >= 20 || performance.now() - started > 4000) root.classList.remove("drawing");
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})();
+</script>"""
 # A shared link's page (?deep_link=...): the link restores the painting chosen (its line under the gallery)
 # but not the gallery's outline, so outline it (a click, as the visitor's own); and the visitor came to see
 # the painting, which on a phone sits under the choices: bring it into view, and keep it there while the
@@ -122,7 +143,7 @@ HEAD = words.HEAD + """<script>
   }, 250);
   setTimeout(() => clearInterval(keep), 10000);
 })();
-</script>"""
+</script>""" + DRAWN
 # Pressing Paint on a phone: the canvas sits under the choices, so bring it into view; not when there is no
 # photo or clip, or a refusal is said over it (the reason would scroll out of view).
 SHOW_CANVAS = """(...args) => {
@@ -360,11 +381,14 @@ def _span(parameter: str) -> str:
 def _canvas() -> dict:
     # Share (to the Hub) only where it works: on Spaces; elsewhere Gradio answers "Must be on Spaces to share".
     shared = ["share"] if settings.ON_SPACES else []
-    out = gr.Image(EXAMPLE, label=fixed("canvas.label"), type="pil", format="png", elem_id="out", interactive=False,
-                   height=480, buttons=["download", *shared, "fullscreen"])
-    # A clip, once painted, plays where its frames formed.
-    clip_out = gr.Video(label=fixed("clip_out.label"), elem_id="clip-out", interactive=False, height=480, visible=False,
-                        autoplay=True, loop=True, buttons=["download", *shared])
+    # One box for the canvas and the clip that takes its place: the frame between one leaving and the other being
+    # drawn keeps the box's height, and the page below it does not jump (#canvas-box's min-height).
+    with gr.Column(elem_id="canvas-box"):
+        out = gr.Image(EXAMPLE, label=fixed("canvas.label"), type="pil", format="png", elem_id="out", interactive=False,
+                       height=480, buttons=["download", *shared, "fullscreen"])
+        # A clip, once painted, plays where its frames formed.
+        clip_out = gr.Video(label=fixed("clip_out.label"), elem_id="clip-out", interactive=False, height=480,
+                            visible=False, autoplay=True, loop=True, buttons=["download", *shared])
     status = gr.Textbox(label=fixed("status.label"), show_label=False, elem_id="status", interactive=False, lines=1,
                         placeholder=fixed("caption.example"))
     # What a run's end said, kept for a shared link's page to say again in its stranger's words (_kept).
