@@ -150,8 +150,8 @@ class PrivateFiles:
             return await _answer(send, 404, CLOSED)
         if scope["method"] in ("GET", "HEAD") and path.startswith("/" + cards.ROUTE) and path.count("/") == 2:
             return await self._card(send, path.removeprefix("/" + cards.ROUTE), scope["method"] == "HEAD")
-        if "deep_link" in query:
-            link = query.getlist("deep_link")[-1]
+        link = query.getlist("deep_link")[-1] if "deep_link" in query else None
+        if link is not None:
             ended = self._opening(link)
             if ended is not None:  # a page for a browser, the line for the page's own requests
                 status, line, title = ended
@@ -161,8 +161,7 @@ class PrivateFiles:
         if scope["method"] == "GET" and route == "":  # the page: its card where its address is pasted (Gradio's says "Gradio")
             scheme = _header(scope, b"x-forwarded-proto") or scope.get("scheme", "http")
             url = f"{scheme}://{_header(scope, b'host') or 'localhost'}{path}"
-            link = query.getlist("deep_link")[-1] if "deep_link" in query else None  # live: an ended one was answered
-            card = cards.tags(url, link and self.records.link_folder(link), link)
+            card = cards.tags(url, link and self.records.link_folder(link), link)  # live: an ended one was answered
             send = _card_in_head(send, card.encode())
         joins = route.endswith("/queue/join") or route.startswith(self.api_prefix + "/call/")  # what waits in the queue
         if scope["method"] == "POST" and joins and self.waiting and self._crowding(visitor, address):
