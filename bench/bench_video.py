@@ -1,20 +1,23 @@
-"""Video: does a painted clip flicker, does its look hold from the first frame to the last, is it on time?
+"""Video: does a painted clip flicker, is each shot painted from its first frame, does its look hold, is it on time?
 
-    python bench/bench_video.py                          # the 2 min choice on ../shared/videos/vtest.avi (~6 min)
-    python bench/bench_video.py --seconds 30 --style the-scream
-    python bench/bench_video.py --pace                   # seconds per frame at each size (a GPU: ms per frame)
-    python bench/bench_video.py --device cuda --seconds 30
+    python bench/bench_video.py                  # 2 min on vtest.avi and bench/clips.py's cuts and face clips (~20 min)
+    python bench/bench_video.py --seconds 30 --style the-scream --clip some.mp4
+    python bench/bench_video.py --plans          # what 30 s, 2 min and 5 min plan for each clip
+    python bench/bench_video.py --pace           # seconds per frame at each size (a GPU: ms per frame)
 
 A clip painted as the page paints it (``stylize_video``, planned by time), and in the same run the
 baseline: every frame painted on its own (``stylize``, from its photo) with the same time per frame.
 - ``flicker``: the warping error between consecutive painted frames (mean |frame t - frame t-1 moved to t
-  along the flow|, 0-255, over the pixels where the forward and backward flows agree; flow.warping_error),
-  over the same measure on the photo frames. Goals: ours at most half the baseline's, at most 2× the photo's.
-- ``look``: each frame's style and content distances (style_core.quality, at the frame's size) over the
-  first frame's; the look holds where every frame's, the last included, stays within 1.15.
+  along the flow|, 0-255, over the pixels where the forward and backward flows agree; flow.warping_error;
+  pairs across a cut left out), over the same on the photo frames. Goals: ours at most half the
+  baseline's, at most 2.5× the photo's.
+- ``after_cut``: the worst style distance (style_core.quality, at the frame's size) of the 4 frames from
+  each cut over the median of the settled frames (4 or more into their shot). Goal: at most 1.5.
+- ``drift``: the worst content distance of a frame to its own photo over its shot's first following
+  frames' (frames 1-3 of the shot). Goal: at most 1.10. ``last``/``worst``: over the first frame's.
 - ``on time``: the wall time over the time asked for (within 15 %), and the plan's line.
-- ``--pace``: a following frame's seconds (8 steps, its flows and targets) at each size.
-Frames (first, middle, last; ours above the baseline) go to bench/out/video-<painting>.png.
+Frames: bench/out/video-<clip>-<painting>.png (first, middle, last; ours above the baseline) and
+-cuts.png (each cut from 2 frames before to 4 after, then the last second; at 200 %).
 """
 
 from __future__ import annotations
@@ -31,14 +34,17 @@ sys.path.insert(0, str(ROOT))
 from style_core import StyleConfig, presets, stylize, warm_up  # noqa: E402, I001
 from PIL import Image  # noqa: E402
 
-from style_core import flow, video_io  # noqa: E402
+from style_core import flow, schedule, video_io  # noqa: E402
 from style_core.devices import resolve_device  # noqa: E402
 from style_core.optimize import device_key  # noqa: E402
 from style_core.quality import distances  # noqa: E402
-from style_core.video import plan_video, stylize_video  # noqa: E402
+from style_core.video import plan_clip, stylize_video  # noqa: E402
+
+import clips  # noqa: E402  (bench/clips.py)
 
 CLIP = ROOT.parent / "shared" / "videos" / "vtest.avi"
 PACE_SIDES = {"cpu": (256, 320, 384, 512), "cuda": (512, 1024)}
+AFTER_CUT = 4  # the frames after a cut that are judged against the settled ones
 
 
 def painted(clip: Path, style: str, config: StyleConfig) -> tuple[list[Image.Image], float, object]:
@@ -58,16 +64,6 @@ def baseline(photos: list[Image.Image], style: str, config: StyleConfig, seconds
             if progress.done:
                 frames.append(progress.image)
     return frames
-
-
-def flicker(frames: list[Image.Image], links: list[flow.Motion]) -> float:
-    return statistics.mean(flow.warping_error(b, a, link) for a, b, link in zip(frames, frames[1:], links))
-
-
-def look(frames: list[Image.Image], photos: list[Image.Image], style: Image.Image) -> list[tuple[float, float]]:
-    """Each frame's (style, content) distances over the first frame's."""
-    measured = [distances(frame, photo, style, max(frame.size)) for frame, photo in zip(frames, photos)]
-    return [(s / measured[0][0], c / measured[0][1]) for s, c in measured]
 
 
 def strip(rows: list[list[Image.Image]], path: Path) -> None:
@@ -98,42 +94,113 @@ def pace(clip: Path, device: str) -> None:
               f"(8 steps, median of {len(times)})", flush=True)
 
 
+def shots_of(plan, count: int) -> list[tuple[int, int]]:
+    """(start, end) of each shot among the ``count`` frames painted."""
+    starts = [0, *(k for k in plan.cuts if k < count), count]
+    return list(zip(starts, starts[1:]))
+
+
+def flicker(frames: list[Image.Image], links: list[flow.Motion], apart: set[int]) -> float:
+    """Mean warping error between consecutive frames, leaving out the pairs across a cut (``apart``: the
+    frames that begin a shot): a flow across a cut links nothing."""
+    pairs = enumerate(zip(frames, frames[1:], links), 1)
+    return statistics.mean(flow.warping_error(b, a, link) for k, (a, b, link) in pairs if k not in apart)
+
+
+def measured(frames: list[Image.Image], photos: list[Image.Image], style: Image.Image) -> list[tuple[float, float]]:
+    return [distances(frame, photo, style, max(frame.size)) for frame, photo in zip(frames, photos)]
+
+
+def cuts_and_drift(plan, scores: list[tuple[float, float]]) -> dict:
+    """``cut``: the worst style distance of the AFTER_CUT frames from each cut over the settled frames' median
+    (those AFTER_CUT or more into their shot); ``drift``: the worst content distance over its shot's first
+    following frames' (frames 1-3 of the shot, mean); ``look``: the last frame's and the worst style and
+    content over the first frame's, as before."""
+    spans = shots_of(plan, len(scores))
+    settled = [scores[k][0] for start, end in spans for k in range(start + AFTER_CUT, end)] or [scores[0][0]]
+    median = statistics.median(settled)
+    after = [scores[k][0] / median for start, end in spans[1:] for k in range(start, min(end, start + AFTER_CUT))]
+    drift = []
+    for start, end in spans:
+        early = [scores[k][1] for k in range(start + 1, min(end, start + 4))]
+        if early:
+            drift += [scores[k][1] / statistics.mean(early) for k in range(start + 1, end)]
+    return {"cut": max(after) if after else None, "drift": max(drift) if drift else None,
+            "last": (scores[-1][0] / scores[0][0], scores[-1][1] / scores[0][1]),
+            "worst": (max(s for s, _ in scores) / scores[0][0], max(c for _, c in scores) / scores[0][1])}
+
+
+def around(frames: list[Image.Image], plan, last_seconds: float, path: Path) -> None:
+    """Every frame from 2 before each cut to AFTER_CUT after it, one row a cut, and the last ``last_seconds``
+    (a face's last second) as the last row, at 200 %."""
+    rows = [frames[max(0, k - 2):k + AFTER_CUT] for k in plan.cuts if k < len(frames)]
+    rows.append(frames[-max(1, round(last_seconds * plan.fps)):])
+    width, height = 2 * frames[0].width, 2 * frames[0].height
+    sheet = Image.new("RGB", (width * max(len(r) for r in rows), height * len(rows)), "white")
+    for r, row in enumerate(rows):
+        for c, image in enumerate(row):
+            sheet.paste(image.resize((width, height), Image.NEAREST), (c * width, r * height))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)
+
+
+def run(clip: Path, style: str, config: StyleConfig, out: Path) -> None:
+    key = device_key(resolve_device(config.device).type, config.precision)
+    plan = plan_clip(clip, config, key)
+    print(f"clip={clip.name} style={style} plan: {plan.describe()}; {plan.frames} frames, stride {plan.stride}, "
+          f"{plan.steps} steps a painted frame, cuts at frames {list(plan.cuts)}", flush=True)
+    ours, wall, plan = painted(clip, style, config)
+    photos = list(video_io.read_frames(clip, plan.size, plan.fps, len(ours)))
+    alone = baseline(photos, style, config, wall / len(ours))
+    links = [flow.motion(a, b) for a, b in zip(photos, photos[1:])]
+    apart = {k for k in plan.cuts}
+    own, ours_f, alone_f = (flicker(x, links, apart) for x in (photos, ours, alone))
+    painting = Image.open(presets.resolve(style)).convert("RGB")
+    held = cuts_and_drift(plan, measured(ours, photos, painting))
+    print(f"  frames={len(ours)} size={plan.size[0]}x{plan.size[1]} fps={plan.fps:g} "
+          f"painted_s={len(ours) / plan.fps:.1f} wall={wall:.1f}s asked={plan.seconds:.0f}s on_time={wall / plan.seconds:.3f}")
+    print(f"  flicker photo={own:.2f} ours={ours_f:.2f} baseline={alone_f:.2f} "
+          f"ours_vs_baseline={ours_f / alone_f:.2f} ours_vs_photo={ours_f / own:.2f}")
+    cut = "none" if held["cut"] is None else f"{held['cut']:.2f}"
+    print(f"  after_cut_style_vs_settled={cut} drift_content={held['drift']:.3f} "
+          f"last_style={held['last'][0]:.3f} last_content={held['last'][1]:.3f} "
+          f"worst_style={held['worst'][0]:.3f} worst_content={held['worst'][1]:.3f}", flush=True)
+    strip([ours, alone], out / f"video-{clip.stem}-{style}.png")
+    around(ours, plan, 1.0, out / f"video-{clip.stem}-{style}-cuts.png")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clip", type=Path, default=CLIP)
+    parser.add_argument("--clip", type=Path, action="append",
+                        help="a clip (again for more); default: vtest.avi and bench/clips.py's cuts and face clips")
     parser.add_argument("--style", default="starry-night")
     parser.add_argument("--seconds", type=float, default=0.0, help="0: the device's default (2 min on a CPU)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--pace", action="store_true", help="only seconds per frame at each size")
+    parser.add_argument("--plans", action="store_true", help="only what 30 s, 2 min and 5 min plan for each clip")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
-    if not args.clip.is_file():
-        print(f"no clip at {args.clip}: give one with --clip (../shared is not beside this checkout)")
+    chosen = args.clip or [CLIP, *[path for path in (clips.cuts_clip() if CLIP.is_file() else None, clips.face_clip())
+                                   if path is not None]]
+    chosen = [path for path in chosen if path.is_file()]
+    if not chosen:
+        print(f"no clip at {CLIP}: give one with --clip (../shared is not beside this checkout)")
         return 2
     warm_up(StyleConfig(device=args.device))
+    schedule.freeze_sizing()  # as the server does once warm: the same plan before and after a run
     if args.pace:
-        pace(args.clip, args.device)
+        pace(chosen[0], args.device)
         return 0
-    config = StyleConfig(device=args.device, seconds=args.seconds)
-    key = device_key(resolve_device(args.device).type, config.precision)
-    plan = plan_video(video_io.probe(args.clip), config, key)
-    print(f"plan: {plan.describe()}; {plan.frames} frames, {plan.steps} steps each after the first", flush=True)
-    ours, wall, plan = painted(args.clip, args.style, config)
-    asked = plan.seconds  # by time: the time asked for
-    photos = list(video_io.read_frames(args.clip, plan.size, plan.fps, len(ours)))
-    alone = baseline(photos, args.style, config, wall / len(ours))
-    links = [flow.motion(a, b) for a, b in zip(photos, photos[1:])]
-    own, ours_f, alone_f = flicker(photos, links), flicker(ours, links), flicker(alone, links)
-    painting = Image.open(presets.resolve(args.style)).convert("RGB")
-    held = look(ours, photos, painting)
-    worst_style, worst_content = max(s for s, _ in held), max(c for _, c in held)
-    print(f"frames={len(ours)} size={plan.size[0]}x{plan.size[1]} fps={plan.fps:g} wall={wall:.1f}s "
-          f"asked={asked:.0f}s on_time={wall / asked:.3f} seconds_per_frame={wall / len(ours):.2f}")
-    print(f"flicker photo={own:.2f} ours={ours_f:.2f} baseline={alone_f:.2f} "
-          f"ours_vs_baseline={ours_f / alone_f:.2f} ours_vs_photo={ours_f / own:.2f}")
-    print(f"look last_style={held[-1][0]:.3f} last_content={held[-1][1]:.3f} worst_style={worst_style:.3f} "
-          f"worst_content={worst_content:.3f}")
-    strip([ours, alone], args.out / f"video-{args.style}.png")
+    if args.plans:
+        key = device_key(resolve_device(args.device).type, "auto")
+        for path in chosen:
+            for seconds in (30, 120, 300):
+                plan = plan_clip(path, StyleConfig(device=args.device, seconds=seconds), key)
+                print(f"plan clip={path.name} seconds={seconds}: {plan.describe()} (stride {plan.stride}, "
+                      f"{plan.steps} steps)", flush=True)
+        return 0
+    for path in chosen:
+        run(path, args.style, StyleConfig(device=args.device, seconds=args.seconds), args.out)
     return 0
 
 

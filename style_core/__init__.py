@@ -28,13 +28,13 @@ from .image_io import ImageError, load_image, save_png
 from .optimize import Progress, estimate_seconds, plan_scales, prepare_paintings, stylize, warm_up
 from .presets import PresetError
 from .regions import RegionError
-from .video import VideoPlan, VideoProgress, plan_video, stylize_video
+from .video import VideoPlan, VideoProgress, plan_clip, plan_video, stylize_video
 from .video_io import ClipWriter, VideoError, probe
 from .weights import WeightsError
 
 __all__ = [
     "ClipWriter", "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError", "StyleConfig",
     "VideoError", "VideoPlan", "VideoProgress", "WeightsError", "estimate_seconds", "load_image", "plan_scales",
-    "plan_video", "prepare_paintings", "presets", "probe", "resolve_device", "save_png", "stylize", "stylize_video",
-    "warm_up",
+    "plan_clip", "plan_video", "prepare_paintings", "presets", "probe", "resolve_device", "save_png", "stylize",
+    "stylize_video", "warm_up",
 ]

@@ -6,7 +6,8 @@ to frame t-1 (frame t's pixel x came from x + backward(x) in frame t-1), ``forwa
 Images are ``(1, C, H, W)`` tensors, as in the rest of the engine.
 
 Reliability follows Ruder, Dosovitskiy & Brox (2016): a pixel of frame t is trusted where the two
-flows cancel (else it was hidden in frame t-1: disoccluded) and away from motion boundaries.
+flows cancel (else it was hidden in frame t-1: disoccluded), away from motion boundaries, and where it
+came from inside frame t-1.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ def reliability(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
     dv = np.stack(np.gradient(backward[..., 1]), -1)
     a, b = BOUNDARY
     boundary = (du ** 2).sum(-1) + (dv ** 2).sum(-1) > a * (backward ** 2).sum(-1) + b
-    return (~(disoccluded | boundary)).astype(np.float32)
+    # What came in over the frame's edge (a pan) was not in frame t-1: its "source" is the border smeared.
+    height, width = backward.shape[:2]
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    outside = ((xs + backward[..., 0] < -0.5) | (xs + backward[..., 0] > width - 0.5)
+               | (ys + backward[..., 1] < -0.5) | (ys + backward[..., 1] > height - 0.5))
+    return (~(disoccluded | boundary | outside)).astype(np.float32)
 
 
 def warp(image: torch.Tensor, backward: np.ndarray) -> torch.Tensor:
@@ -95,6 +101,21 @@ def moved_painting(painted: torch.Tensor, previous: Image.Image, current: Image.
     change = now.to(painted.device) - warp(before.to(painted.device), link.backward)
     new = torch.from_numpy(_spread(1.0 - link.reliable)).to(painted.device).view(1, 1, *link.reliable.shape)
     return (moved + new * change).clamp_(0, 1)
+
+
+def in_between(before: torch.Tensor, photo_before: Image.Image, after: torch.Tensor, photo_after: Image.Image,
+               photo: Image.Image, t: float) -> torch.Tensor:
+    """A frame between two painted ones, ``t`` of the way from ``before`` to ``after``: each moved here along
+    its own flow (moved_painting), blended by nearness where both are trusted, taken from the one that saw
+    a pixel where only one did (what appears or leaves between them), in [0, 1]."""
+    blended, weights = 0.0, 0.0
+    for painted, seen, near in ((before, photo_before, 1.0 - t), (after, photo_after, t)):
+        link = motion(seen, photo)
+        trusted = torch.from_numpy(1.0 - _spread(1.0 - link.reliable)).to(painted.device)
+        weight = near * trusted.view(1, 1, *trusted.shape) + 1e-3 * near  # neither trusted: by nearness
+        blended = blended + weight * moved_painting(painted, seen, photo, link)
+        weights = weights + weight
+    return (blended / weights).clamp_(0, 1)
 
 
 def _spread(mask: np.ndarray, radius: int = 2) -> np.ndarray:

@@ -17,13 +17,13 @@ import math
 import statistics
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from PIL import Image
 
-from . import color, flow, image_io, schedule, targets, video_io
+from . import color, flow, image_io, schedule, shots, targets, video_io
 from .config import StyleConfig
 from .devices import resolve_device
 from .features import get_extractor
@@ -40,17 +40,27 @@ BY_STEPS = {"cuda": (768, 24), "cpu": (320, 12)}  # (long side, fps) by steps, w
 # vtest.avi at 320 px, 12 fps: every frame's style and content within 15 % of the first's, bench_video.py).
 FRAME_STEPS = 8
 MIN_FRAME_STEPS = 3  # the least a plan gives a following frame: below it, it paints less of the clip
-MIN_CLIP = 3.0  # s: a plan paints at least this much of the clip (or all of a shorter one) before it paints smaller
+MIN_CLIP = 6.0  # s: a plan paints at least this much of the clip (or all of a shorter one) before it paints smaller
 # The least level at which a plan paints the whole clip: below it, a better-looking part of the clip is
 # painted instead (a 14 s clip in 5 min on 2 CPU cores: all of it at 320 px, 10 fps).
 WHOLE_FLOOR = {"cuda": (512, 12), "cpu": (320, 10)}
-FIRST_SHARE = 0.2  # of the time, the first frame's (at most a photo's default time on this device)
+FIRST_SHARE = 0.2  # of the time, the first frame's (at most a photo's default time on this device) ...
+# ... and at most this many steps' time at the frame's size, the time each cut's first frame gets too (320×180
+# on 2 CPU cores: 7.7 s; a photo of that size alone reaches The Starry Night's style distance 0.067 in 6 s,
+# 0.044 in 10 s, 0.042 in 16 and 24 s; The Scream's 0.105, 0.064, 0.056, 0.053). The frames after it go on
+# painting it; more than this kept 2 min from painting 6 s of an edited clip at 320 px.
+SHOT_STEPS = 16
 FIRST_STEPS = 5  # by steps: the first frame gets this many times a following frame's steps, coarse to fine
 # A following frame's set-up beside its steps, in steps at its size: decoding it, its content targets (a
 # forward pass to relu4_2), encoding the last one (measured at 256-512 px on 2 CPU cores: 0.5-0.6); and
 # its two flows, in seconds per megapixel (DIS on the CPU whatever paints: 12 ms at 320×180).
 FRAME_SETUP = 0.6
 FLOW_SECONDS = 0.2
+# A frame between two painted ones: decoding and encoding it, in steps at its size, and its four flows (two
+# to each neighbour).
+BETWEEN_SETUP = 0.3
+STRIDES = (1, 2, 3)  # a plan paints every frame of a shot, or every 2nd or 3rd, the others moved from both sides ...
+STRIDE_FPS = 10  # ... only at this rate or more (a person walking moves ~15 px in a third of a second at 320 px)
 # The first step of a following frame moves its most-changed pixel by this much (a photo's first step:
 # optimize.FIRST_STEP, 0.05). From a painting already near its optimum, 0.05 gave L-BFGS a curvature pair
 # that sent a quarter of the next steps uphill; 0.02, one in forty.
@@ -71,6 +81,8 @@ class VideoPlan:
     seconds: float  # expected wall time of the run (by time: the time asked for)
     clip_seconds: float  # the whole clip's length
     note: str = ""  # why less is painted than the time asked for would allow (a ZeroGPU lease)
+    cuts: tuple[int, ...] = ()  # frames (0-based) that begin a new shot: each painted as a first frame
+    stride: int = 1  # every ``stride``-th frame of a shot is painted; those between are moved from both sides
 
     @property
     def painted_seconds(self) -> float:
@@ -86,7 +98,21 @@ class VideoPlan:
         part = (f"all {clock(self.clip_seconds)} of your clip" if self.whole
                 else f"the first {clock(self.painted_seconds)} of your {clock(self.clip_seconds)} clip")
         line = f"{part} at {self.fps:g} fps, {max(self.size)} px, about {clock(self.seconds)}"
+        if self.cuts:
+            line += f"; {len(self.cuts) + 1} shots, each painted from its first frame"
         return f"{line} ({self.note})" if self.note else line
+
+    def kinds(self) -> list[str]:
+        """Each frame's work, in order: "shot" (painted as a photo: the first frame and each cut's), "paint"
+        (from the last painted frame moved here) or "between" (moved from the painted frames on both sides)."""
+        starts = (0, *self.cuts, self.frames)
+        kinds = []
+        for start, end in zip(starts, starts[1:]):
+            # A shot's last frame is painted (nothing after it to move from); the rest spread evenly.
+            gaps = math.ceil((end - start - 1) / self.stride)
+            painted = {start + round(i * (end - start - 1) / gaps) for i in range(1, gaps + 1)}
+            kinds += ["shot"] + ["paint" if k in painted else "between" for k in range(start + 1, end)]
+        return kinds
 
 
 def clock(seconds: float, second: str = " s", minute: str = " min") -> str:
@@ -99,54 +125,117 @@ def clock(seconds: float, second: str = " s", minute: str = " min") -> str:
 
 
 def plan_video(info: ClipInfo, config: StyleConfig, device: tuple[str, bool], longest: float = math.inf,
-               note: str = "") -> VideoPlan:
-    """The plan for ``info``'s clip on ``device`` (the cost model's key: schedule.step_seconds).
+               note: str = "", cuts: Sequence[float] = ()) -> VideoPlan:
+    """The plan for ``info``'s clip on ``device`` (the cost model's key: schedule.step_seconds), whose shots
+    begin at ``cuts`` (seconds: shots.cut_times; plan_clip finds them).
 
     By steps (``config.steps`` per following frame): the whole clip, or its first ``clip_seconds``, at
-    ``config.size`` and ``config.fps`` (BY_STEPS where 0). By time (``config.seconds``, at most
-    ``longest``, with ``note`` saying why where that is less), with FRAME_STEPS a following frame: the
-    whole clip (or ``clip_seconds`` of it) at the best of LEVELS down to WHOLE_FLOOR that holds it; else as
-    much of it as the best level that holds MIN_CLIP of it holds; else MIN_CLIP at the least level with
-    fewer steps (at least MIN_FRAME_STEPS, painting less where even those do not fit). ``config.size`` and
-    ``config.fps`` fix those where given; never more frames a second than the clip's."""
+    ``config.size`` and ``config.fps`` (BY_STEPS where 0), every frame painted. By time (``config.seconds``,
+    at most ``longest``, with ``note`` saying why where that is less), with FRAME_STEPS a painted frame and
+    each shot's first frame a photo's time (at most SHOT_STEPS' time): the whole clip (or ``clip_seconds`` of
+    it) at the best of LEVELS down to WHOLE_FLOOR that holds it, every frame painted or else every 2nd or
+    3rd (at STRIDE_FPS or more); else as much of it as the best level that holds MIN_CLIP of it holds; else
+    MIN_CLIP at the least level with fewer steps (at least MIN_FRAME_STEPS, painting less where even those
+    do not fit). ``config.size`` and ``config.fps`` fix those where given; never more frames a second than
+    the clip's."""
     wanted = min(info.seconds, config.clip_seconds or info.seconds)
     levels = _levels(config, info, device)
+    grace = 0.5 / info.fps  # the frame shown at a time is the last one begun by then, half a frame's grace
+
+    def shaped(size: tuple[int, int], fps: float, frames: int, stride: int, steps: int, first: float) -> VideoPlan:
+        return VideoPlan(size, fps, frames, steps, 0, first, seconds, info.seconds, note,
+                         shots.cut_frames(cuts, fps, frames, grace), stride)
+
     if config.steps:
         size, fps = levels[0]
-        frames = _frames(wanted, fps)
-        plan = VideoPlan(size, fps, frames, config.steps, FIRST_STEPS * config.steps, 0.0, 0.0, info.seconds, note)
-        first = schedule.estimate(_first_stages(plan, config, device), device)
-        return _with_seconds(plan, first + (frames - 1) * _frame_seconds(size, config.steps, device))
+        seconds = 0.0
+        plan = replace(shaped(size, fps, _frames(wanted, fps), 1, config.steps, 0.0),
+                       first_steps=FIRST_STEPS * config.steps)
+        shot = schedule.estimate(_first_stages(plan, config, device), device)
+        return replace(plan, seconds=_run_seconds(plan, shot, plan.steps, device))
     asked = config.seconds or DEFAULT_SECONDS.get(device[0], 120.0)
     seconds = min(asked, longest)
     note = note if seconds < asked else ""
-    first = min(FIRST_SHARE * seconds, schedule.AUTO_SECONDS.get(device[0], 30.0))
+    # The plan's shape (size, fps, frames) by the frozen cost model, as a photo's size: one clip and one time
+    # are planned alike on one server whatever its load; the steps a frame gets follow the live model.
+    sizing = schedule.sizing_costs()
 
-    def fitting(size: tuple[int, int], steps: int) -> int:
-        # The plan's shape (size, fps, frames) by the frozen cost model, as a photo's size: one clip and one time
-        # are planned alike on one server whatever its load; the steps a frame gets follow the live model.
-        sizing = schedule.sizing_costs()
-        return 1 + max(0, math.floor((seconds - first) / _frame_seconds(size, steps, device, sizing)))
+    def first(size: tuple[int, int]) -> float:
+        return min(FIRST_SHARE * seconds, schedule.AUTO_SECONDS.get(device[0], 30.0),
+                   SHOT_STEPS * schedule.step_seconds(size, device, costs=sizing))
 
-    def plan(size: tuple[int, int], fps: float, frames: int) -> VideoPlan:
-        frame = (seconds - first) / max(1, frames - 1)
-        steps = max(1, math.floor((frame - FLOW_SECONDS * size[0] * size[1] / 1e6)
+    def fitting(size: tuple[int, int], fps: float, stride: int, steps: int) -> int:
+        """The most frames a run of ``steps`` a painted frame paints in the time (at least 1)."""
+        low, high = 1, _frames(info.seconds, fps)
+        while low < high:
+            middle = (low + high + 1) // 2
+            plan = shaped(size, fps, middle, stride, steps, first(size))
+            if _run_seconds(plan, plan.first_seconds, steps, device, sizing) <= seconds:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def plan(size: tuple[int, int], fps: float, frames: int, stride: int) -> VideoPlan:
+        shape = shaped(size, fps, frames, stride, FRAME_STEPS, first(size) if frames > 1 else seconds)
+        if frames < _frames(wanted, fps) and shape.cuts and frames - shape.cuts[-1] < fps:
+            # Part of a clip ending less than a second into a shot: the time of that shot's first frame goes
+            # to the frames before it instead.
+            shape = shaped(size, fps, shape.cuts[-1], stride, FRAME_STEPS, first(size))
+        kinds = shape.kinds()
+        painted = kinds.count("paint")
+        if not painted:
+            return shape
+        spare = (seconds - kinds.count("shot") * shape.first_seconds
+                 - kinds.count("between") * _between_seconds(size, device)) / painted
+        steps = max(1, math.floor((spare - FLOW_SECONDS * size[0] * size[1] / 1e6)
                                   / schedule.step_seconds(size, device) - FRAME_SETUP))
-        return VideoPlan(size, fps, frames, steps, 0, first if frames > 1 else seconds, seconds, info.seconds, note)
+        return replace(shape, steps=steps)
 
     floor_side, floor_fps = WHOLE_FLOOR.get(device[0], WHOLE_FLOOR["cpu"])
     fixed = bool(config.size or config.fps)
     for size, fps in levels:
         good = fixed or max(size) >= min(floor_side, max(video_io.even_size(info.size, floor_side))) and fps >= min(
             floor_fps, info.fps)
-        if good and fitting(size, FRAME_STEPS) >= _frames(wanted, fps):
-            return plan(size, fps, _frames(wanted, fps))
+        for stride in _strides(fps):
+            if good and fitting(size, fps, stride, FRAME_STEPS) >= _frames(wanted, fps):
+                return plan(size, fps, _frames(wanted, fps), stride)
     least = min(wanted, MIN_CLIP)
     for size, fps in levels:
-        if fitting(size, FRAME_STEPS) >= _frames(least, fps):
-            return plan(size, fps, min(fitting(size, FRAME_STEPS), _frames(wanted, fps)))
+        for stride in _strides(fps):
+            fits = fitting(size, fps, stride, FRAME_STEPS)
+            if fits >= _frames(least, fps):
+                return plan(size, fps, min(fits, _frames(wanted, fps)), stride)
     size, fps = levels[-1]
-    return plan(size, fps, max(min(2, _frames(wanted, fps)), min(_frames(least, fps), fitting(size, MIN_FRAME_STEPS))))
+    stride = _strides(fps)[-1]
+    return plan(size, fps, max(min(2, _frames(wanted, fps)),
+                               min(_frames(least, fps), fitting(size, fps, stride, MIN_FRAME_STEPS))), stride)
+
+
+def plan_clip(source: VideoSource, config: StyleConfig, device: tuple[str, bool], longest: float = math.inf,
+              note: str = "") -> VideoPlan:
+    """plan_video for the clip at ``source``, with the cuts in the part of it that could be painted (scanned
+    once per file: shots.cut_times)."""
+    info = video_io.probe(source)
+    reach = plan_video(info, config, device, longest, note)  # cuts only shorten what is painted
+    return plan_video(info, config, device, longest, note, shots.cut_times(source, reach.painted_seconds))
+
+
+def _strides(fps: float) -> tuple[int, ...]:
+    return STRIDES if fps >= STRIDE_FPS else STRIDES[:1]
+
+
+def _run_seconds(plan: VideoPlan, shot: float, steps: int, device: tuple[str, bool],
+                 costs: dict | None = None) -> float:
+    """Expected wall time of ``plan``'s run: ``shot`` seconds for each shot's first frame, ``steps`` for each
+    painted frame (by ``costs``; default: the live model)."""
+    kinds = plan.kinds()
+    return (kinds.count("shot") * shot + kinds.count("paint") * _frame_seconds(plan.size, steps, device, costs)
+            + kinds.count("between") * _between_seconds(plan.size, device, costs))
+
+
+def _between_seconds(size: tuple[int, int], device: tuple[str, bool], costs: dict | None = None) -> float:
+    return BETWEEN_SETUP * schedule.step_seconds(size, device, costs=costs) + 2 * FLOW_SECONDS * size[0] * size[1] / 1e6
 
 
 def _frames(seconds: float, fps: float) -> int:
@@ -156,11 +245,6 @@ def _frames(seconds: float, fps: float) -> int:
 def _frame_seconds(size: tuple[int, int], steps: int, device: tuple[str, bool], costs: dict | None = None) -> float:
     """Expected seconds of a following frame: its steps, its set-up, its flows (by ``costs``; default: the live model)."""
     return (steps + FRAME_SETUP) * schedule.step_seconds(size, device, costs=costs) + FLOW_SECONDS * size[0] * size[1] / 1e6
-
-
-def _with_seconds(plan: VideoPlan, seconds: float) -> VideoPlan:
-    return VideoPlan(plan.size, plan.fps, plan.frames, plan.steps, plan.first_steps, plan.first_seconds, seconds,
-                     plan.clip_seconds, plan.note)
 
 
 def _first_stages(plan: VideoPlan, config: StyleConfig, device: tuple[str, bool]) -> list[schedule.Stage]:
@@ -212,18 +296,18 @@ def stylize_video(source: VideoSource, styles: image_io.ImageSource | Sequence[i
     """Paint the clip at ``source`` (a path or bytes: MP4, MOV, WebM, AVI, an animated GIF) in the style of
     ``styles``; yields a VideoProgress after every step, with each frame as it is finished.
 
-    ``config.seconds`` is the whole run's time, ``config.steps`` each following frame's steps (the first
-    gets FIRST_STEPS times as many); ``config.size``, ``config.fps`` and ``config.clip_seconds`` fix what
-    the plan would choose (``plan_video``; ``longest`` and ``note`` as there). With ``output``, the frames
-    are written there as an MP4 as they come, with the clip's sound trimmed to what was painted and
+    ``config.seconds`` is the whole run's time, ``config.steps`` each following frame's steps (each shot's
+    first gets FIRST_STEPS times as many); ``config.size``, ``config.fps`` and ``config.clip_seconds`` fix
+    what the plan would choose (``plan_clip``; ``longest`` and ``note`` as there). With ``output``, the
+    frames are written there as an MP4 as they come, with the clip's sound trimmed to what was painted and
     ``metadata`` as JSON; closing the generator (Stop) ends the file with the frames painted so far.
     Raises ``ValueError`` subclasses with a one-line message for bad input, before any work.
     """
-    info = video_io.probe(source)
+    start = time.perf_counter()  # finding the cuts is part of the run's time
     device = resolve_device(config.device)
     key = device_key(device.type, config.precision)
-    plan = plan_video(info, config, key, longest, note)
-    clip = _Clip(source, _load_styles(styles), config, plan, device, key)
+    plan = plan_clip(source, config, key, longest, note)
+    clip = _Clip(source, _load_styles(styles), config, plan, device, key, start)
     writer = video_io.ClipWriter(output, plan.size, plan.fps, source, metadata) if output is not None else None
     try:
         for progress in clip.painted():
@@ -236,80 +320,112 @@ def stylize_video(source: VideoSource, styles: image_io.ImageSource | Sequence[i
 
 
 class _Clip:
-    """One clip's run: its frames read as they are needed, each painted from the last one moved."""
+    """One clip's run: its frames read as they are needed; each shot's first painted as a photo, the frames
+    after it each from the last painted one moved, the frames between two painted ones moved from both."""
 
     def __init__(self, source: VideoSource, styles: list[Image.Image], config: StyleConfig, plan: VideoPlan,
-                 device: torch.device, key: tuple[str, bool]):
-        self.source, self.styles, self.plan, self.device, self.key = source, styles, plan, device, key
+                 device: torch.device, key: tuple[str, bool], start: float):
+        self.source, self.paintings, self.plan, self.device, self.key = source, styles, plan, device, key
         self.blend = _style_weights(len(styles), config)
-        # The photo's colours: kept per frame as it is shown (keep_luminance), or matched once to the first
-        # frame (every frame is then painted with the same statistics).
+        # The photo's colours: kept per frame as it is shown (keep_luminance), or matched to each shot's
+        # first frame (every frame of the shot is then painted with the same statistics).
         self.keep_colours = config.preserve_color == "luminance"
         self.match_colours = config.preserve_color == "match"
         self.config = config.replace(preserve_color="none")
         self.extractor = get_extractor(config.weights, device, config.pooling,
                                        config.content_layers + config.style_layers)
-        self.start = time.perf_counter()
-        self.first_end = 0.0
-        self.frame_seconds = _frame_seconds(plan.size, plan.steps, key)  # by steps: measured once a frame is
+        self.start = start
+        self.kinds = plan.kinds()
+        by_steps = schedule.estimate(_first_stages(plan, config, key), key) if plan.first_steps else 0.0
+        # Each frame's planned seconds: a run by time shares what is left of it in these proportions.
+        self.work = [{"shot": plan.first_seconds or by_steps, "paint": _frame_seconds(plan.size, plan.steps, key),
+                      "between": _between_seconds(plan.size, key)}[kind] for kind in self.kinds]
+        self.frame_seconds = self.work[1] if len(self.work) > 1 else self.work[0]  # by steps: measured as frames are
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
     def painted(self) -> Iterator[VideoProgress]:
         frames = video_io.read_frames(self.source, self.plan.size, self.plan.fps, self.plan.frames)
-        first = next(frames, None)
-        if first is None:
-            raise video_io.VideoError("video: the clip has no frames")
-        if self.match_colours:
-            self.styles = [color.match_colors(s, first) for s in self.styles]
-        self.digests = [targets.digest(s) for s in self.styles]
-        canvas = yield from self._first(first)
-        previous, index = first, 1
-        for frame in frames:
-            if self._over_time():
+        last, waiting, index = None, [], 0  # (photo, canvas) of the last painted frame; the frames since
+        for index, photo in enumerate(frames):
+            if index and self._over_time():
                 break
-            index += 1
-            canvas = yield from self._following(index, previous, frame, canvas)
-            previous = frame
-        yield VideoProgress(index, self.plan.frames, 0, self.elapsed(), 0.0, self.plan, done=True)
+            if self.kinds[index] == "between":
+                waiting.append(photo)
+                continue
+            last = yield from self._painted_with(index, photo, last, waiting)
+            waiting = []
+        if last is None:
+            raise video_io.VideoError("video: the clip has no frames")
+        if waiting:  # the clip ended sooner than its header said: its last frame is painted, as a shot's last is
+            yield from self._painted_with(index, waiting[-1], last, waiting[:-1])
+        yield VideoProgress(index + 1, self.plan.frames, 0, self.elapsed(), 0.0, self.plan, done=True)
+
+    def _painted_with(self, index: int, photo: Image.Image, last: tuple | None,
+                      between: list[Image.Image]) -> Iterator[VideoProgress]:
+        """Frame ``index`` painted; the frames ``between`` the last painted one and it, moved from both; then
+        it. Returns its (photo, canvas)."""
+        canvas = yield from self._frame(index, photo, last)
+        for offset, frame in enumerate(between, 1):
+            shown = flow.in_between(last[1], last[0], canvas, photo, frame, offset / (len(between) + 1))
+            yield self._record(index - len(between) + offset - 1, 0, self._shown(shown, frame), finished=True)
+        yield self._record(index, 0, self._shown(canvas, photo), finished=True)
+        return photo, canvas
 
     def _over_time(self) -> bool:
         return bool(self.config.max_seconds) and self.elapsed() >= self.config.max_seconds
 
-    def _first(self, frame: Image.Image) -> Iterator[VideoProgress]:
-        """The first frame, painted as a photo; returns its canvas."""
+    def _share(self, index: int, work: float) -> float:
+        """By time, the seconds from now that the frames up to ``index`` (work ``work``) get of what is left."""
+        rest = sum(self.work[index:])
+        return max(0.0, self.plan.seconds - self.elapsed()) * work / max(rest, 1e-9)
+
+    def _frame(self, index: int, photo: Image.Image, last: tuple | None) -> Iterator[VideoProgress]:
+        """Frame ``index`` (0-based) painted: a shot's first as a photo, another from ``last`` moved; returns
+        its canvas. A frame the flow from the last one cannot mostly trust is a cut the scan missed."""
+        if last is None or self.kinds[index] == "shot":
+            return (yield from self._shot(index, photo, self.work[index]))
+        link = flow.motion(last[0], photo)
+        if 1.0 - float(link.reliable.mean()) > shots.UNTRUSTED:
+            return (yield from self._shot(index, photo, self.work[0]))
+        return (yield from self._following(index, last, photo, link))
+
+    def _shot(self, index: int, photo: Image.Image, work: float) -> Iterator[VideoProgress]:
+        """A shot's first frame, painted as a photo (coarse to fine) with its share of the time; returns its canvas."""
+        if self.match_colours:
+            self.styles = [color.match_colors(s, photo) for s in self.paintings]
+        elif index == 0:
+            self.styles = self.paintings
+        if index == 0 or self.match_colours:
+            self.digests = [targets.digest(s) for s in self.styles]
+        config = _first_config(self.plan, self.config)
+        if not self.plan.first_steps:
+            config = config.replace(seconds=max(1.0, self._share(index, work)))
         painted = None
-        for progress in stylize(frame, self.styles, _first_config(self.plan, self.config)):
+        for progress in stylize(photo, self.styles, config):
             if progress.done:
                 painted = progress.image
                 break
-            yield VideoProgress(1, self.plan.frames, progress.step, self.elapsed(), progress.eta + self._after_first(),
-                                self.plan, progress.image)
-        canvas = image_io.to_tensor(painted, self.device)
-        self.first_end = self.elapsed()
-        yield self._record(1, 0, self._shown(canvas, frame), finished=True)
-        return canvas
+            yield VideoProgress(index + 1, self.plan.frames, progress.step, self.elapsed(),
+                                progress.eta + sum(self.work[index + 1:]), self.plan, progress.image)
+        return image_io.to_tensor(painted, self.device)
 
-    def _after_first(self) -> float:
-        """Seconds planned for the frames after the first."""
-        if self.plan.first_seconds:
-            return self.plan.seconds - self.plan.first_seconds
-        return (self.plan.frames - 1) * self.frame_seconds
-
-    def _following(self, index: int, previous: Image.Image, frame: Image.Image,
-                   canvas: torch.Tensor) -> Iterator[VideoProgress]:
+    def _following(self, index: int, last: tuple, photo: Image.Image, link: flow.Motion) -> Iterator[VideoProgress]:
         """Frame ``index``: the last painted frame moved along the flow, then painted; returns its canvas."""
         begun = time.perf_counter()
-        link = flow.motion(previous, frame)
-        moved = flow.moved_painting(canvas, previous, frame, link)
-        objective = _Objective(self.extractor, self.config, frame, self.styles, self.blend, self.plan.size,
+        moved = flow.moved_painting(last[1], last[0], photo, link)
+        objective = _Objective(self.extractor, self.config, photo, self.styles, self.blend, self.plan.size,
                                self.device, digests=self.digests)
         temporal = _Temporal(objective, moved, torch.from_numpy(link.reliable).to(self.device),
                              self.config.temporal_weight)
         canvas = objective.pad(moved).requires_grad_(True)
         step = _make_stepper(canvas, temporal, self.config, FRAME_FIRST_STEP)
-        deadline = self._deadline(index)
+        # By time: its share of what is left, less the frames between that are moved once it is painted.
+        between = [k for k in range(index) if self.kinds[k] == "between" and k > self._last_painted(index)]
+        deadline = math.inf if self.plan.first_steps else self.elapsed() + self._share(
+            self._last_painted(index) + 1, sum(self.work[self._last_painted(index) + 1:index + 1])
+            - sum(self.work[k] for k in between))
         times: list[float] = []
         try:
             while True:
@@ -323,15 +439,11 @@ class _Clip:
             canvas.requires_grad_(False)
         schedule.record_steps(self.plan.size, self.key, statistics.median(times))
         self.frame_seconds = time.perf_counter() - begun
-        canvas = objective.visible(canvas).detach()
-        yield self._record(index, len(times), self._shown(canvas, frame), finished=True)
-        return canvas
+        return objective.visible(canvas).detach()
 
-    def _deadline(self, index: int) -> float:
-        """By time, when frame ``index`` should be finished: after the first, an even share each of the rest."""
-        if self.plan.first_steps:
-            return math.inf
-        return self.first_end + (index - 1) * (self.plan.seconds - self.first_end) / (self.plan.frames - 1)
+    def _last_painted(self, index: int) -> int:
+        """The painted frame before ``index`` (0-based)."""
+        return max(k for k in range(index) if self.kinds[k] != "between")
 
     def _frame_over(self, times: list[float], deadline: float) -> bool:
         """Whether frame's steps are done: by steps, its steps; by time, when the next would end past its deadline."""
@@ -347,11 +459,12 @@ class _Clip:
         return image_io.to_pil(canvas)
 
     def _record(self, index: int, steps: int, image: Image.Image | None, finished: bool = False) -> VideoProgress:
+        """Frame ``index`` (0-based) after ``steps``; ``image`` where ``finished``."""
         if self.plan.first_steps:  # by steps: the frames left at the pace measured
-            eta = (self.plan.frames - index + (0 if finished else 1)) * self.frame_seconds
+            eta = (self.plan.frames - index - (1 if finished else 0)) * self.frame_seconds
         else:
             eta = max(0.0, self.plan.seconds - self.elapsed())
-        return VideoProgress(index, self.plan.frames, steps, self.elapsed(), eta, self.plan, image, finished)
+        return VideoProgress(index + 1, self.plan.frames, steps, self.elapsed(), eta, self.plan, image, finished)
 
 
 class _Temporal:

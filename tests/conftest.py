@@ -59,13 +59,15 @@ def png_bytes(image: Image.Image, **kwargs) -> bytes:
 
 def clip(path: Path, frames: int = 12, size: tuple[int, int] = (96, 72), fps: float = 12, codec: str = "libx264",
          motion: tuple[int, int] = (2, 1), rotation: int = 0, audio_seconds: float = 0.0,
-         pixel_format: str = "yuv420p") -> Path:
+         pixel_format: str = "yuv420p", cut_at: int = 0) -> Path:
     """A clip panning over the Tübingen photo by ``motion`` px a frame (its true flow: frame t's pixel x was
     at x + motion in frame t-1), written with PyAV in the container ``path``'s suffix names. ``rotation``:
     a display matrix (degrees counter-clockwise, as a phone's portrait clip: -90); ``audio_seconds``: a
-    440 Hz tone that long."""
+    440 Hz tone that long; ``cut_at``: from this frame on, the pan goes on over the photo upside down in
+    its inverse colours (a hard cut)."""
     import av
     from fractions import Fraction
+    from PIL import ImageOps
 
     width, height = size
     stored = (height, width) if rotation % 180 else (width, height)
@@ -85,6 +87,8 @@ def clip(path: Path, frames: int = 12, size: tuple[int, int] = (96, 72), fps: fl
         for t in range(frames):
             x, y = (abs(dx) * frames - dx * t if dx < 0 else dx * t), (abs(dy) * frames - dy * t if dy < 0 else dy * t)
             picture = source.crop((x, y, x + width, y + height))
+            if cut_at and t >= cut_at:
+                picture = ImageOps.invert(picture.rotate(180))
             if rotation:
                 picture = picture.rotate(-rotation, expand=True)  # stored turned back: the player turns it upright
             for packet in stream.encode(av.VideoFrame.from_image(picture)):

@@ -29,6 +29,13 @@ def test_a_pan_is_found_trusted_and_undone_by_warping():
     assert flow.warping_error(after, Image.effect_noise(after.size, 60).convert("RGB"), link) > 20
 
 
+def test_what_a_pan_brings_in_over_the_edge_is_not_trusted():
+    before, after = _pan(6, 4)  # frame 1 shows 6 px more on the right and 4 px more at the bottom
+    link = flow.motion(before, after)
+    assert link.reliable[:, -5:].mean() < 0.1 and link.reliable[-3:, :].mean() < 0.1
+    assert link.reliable[10:-10, 10:-10].mean() > 0.97
+
+
 def test_what_a_moving_square_uncovers_is_not_trusted():
     background = Image.open(TUBINGEN).convert("RGB").resize((160, 120))
     frames = []
