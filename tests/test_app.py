@@ -287,6 +287,7 @@ def test_predict_on_a_clip_returns_its_last_painted_frame_as_a_picture(client, t
 @pytest.mark.parametrize("kwargs, parameter, reason", [
     ({"content": "photo"}, "content", "still picture, not a clip"),
     ({"seconds": 100_000}, "seconds", "outside this server's limit"),
+    ({"seconds": 0}, "seconds", "a clip is painted in a time .* or in steps a frame"),
     ({"fps": 500}, "fps", "up to 60"),
 ])
 def test_a_clip_the_server_refuses_is_refused_before_it_is_queued(client, tmp_path, kwargs, parameter, reason):

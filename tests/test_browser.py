@@ -642,7 +642,7 @@ def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(b
         page.locator("#clip-problem").filter(has_text="not a video").wait_for(timeout=5_000)
         page.locator("#clip-examples img, #clip-examples video").first.click()  # the example instead
         page.locator("#clip-problem").wait_for(state="hidden", timeout=5_000)
-        page.wait_for_function("document.querySelector('#eta').innerText.startsWith('Paints the first')")
+        page.wait_for_function("document.querySelector('#eta').innerText.startsWith('Paints ')")
         page.get_by_text("30 s", exact=True).click()
         page.wait_for_function("document.querySelector('#eta').innerText.includes('about 30 s')")
         _shot(page, f"{screen}-video-1-chosen")
@@ -758,5 +758,18 @@ def test_a_clips_canvas_holds_through_clearing_swapping_and_refusals_and_its_res
         page.wait_for_function("document.querySelector('#status textarea').placeholder.startsWith('Above: your clip')",
                                timeout=5_000)
         _shot(page, f"{screen}-clip-swapped")
+        # An iPhone's HEVC clip, which this Chromium cannot play: its first frame where the player would be.
+        assert page.locator("#clip-still").is_hidden()
+        page.locator("#clip button[aria-label='Clear']").first.click()
+        _upload(page, "clip", clip(tmp_path / "iphone.mov", frames=6, fps=12, size=(128, 96), codec="libx265"))
+        page.locator("#clip-still img").wait_for(timeout=10_000)
+        still = page.evaluate("""() => { const img = document.querySelector('#clip-still img').getBoundingClientRect();
+            const box = document.querySelector('#clip').getBoundingClientRect();
+            return {natural: document.querySelector('#clip-still img').naturalWidth, inside: img.top >= box.top &&
+                    img.bottom <= box.bottom + 1 && img.width > 0.8 * box.width && img.height > 150}; }""")
+        assert still == {"natural": 128, "inside": True}, still
+        _shot(page, f"{screen}-clip-hevc")
+        page.locator("#clip button[aria-label='Clear']").first.click()
+        page.locator("#clip-still").wait_for(state="hidden", timeout=5_000)
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log, log[-3000:]

