@@ -10,6 +10,11 @@ Public API::
     for progress in stylize_video("clip.mp4", "the-scream", StyleConfig(seconds=120), output="out.mp4"):
         print(progress.frame, progress.frames, progress.eta)
 
+    for record in stylize_all("photo.jpg", StyleConfig(seconds=120)):  # the four masterpieces, in turn
+        if record.done:
+            titles = [presets.get(style).title for style in record.styles]
+            grid(load_image("photo.jpg"), record.images, titles).save("figure.png")
+
 Importing this package does no work (weights load on first use) and never imports gradio.
 """
 
@@ -22,6 +27,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before the imports below, which load torch
 
 from . import presets
+from .all_four import AllProgress, grid, stylize_all
 from .config import ConfigError, StyleConfig
 from .devices import DeviceError, resolve_device
 from .image_io import ImageError, load_image, save_png
@@ -33,8 +39,9 @@ from .video_io import ClipWriter, VideoError, probe
 from .weights import WeightsError
 
 __all__ = [
-    "ClipWriter", "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError", "StyleConfig",
+    "AllProgress", "ClipWriter", "ConfigError", "DeviceError", "ImageError", "PresetError", "Progress", "RegionError",
+    "StyleConfig",
     "VideoError", "VideoPlan", "VideoProgress", "WeightsError", "estimate_seconds", "load_image", "plan_scales",
     "plan_clip", "plan_video", "prepare_paintings", "presets", "probe", "resolve_device", "save_png", "stylize",
-    "stylize_video", "warm_up",
+    "stylize_all", "grid", "stylize_video", "warm_up",
 ]

@@ -1,7 +1,9 @@
 """``python -m style_core``: the command line, with options built from StyleConfig's fields.
 
 An ``--output`` ending in .mp4 paints a clip (style_core.video): ``--seconds`` is then the whole run's
-time, ``--steps`` each frame's; otherwise a photo is painted into a PNG."""
+time, ``--steps`` each frame's; otherwise a photo is painted into a PNG. ``--style all`` paints the photo
+after each of the four masterpieces (style_core.all_four): the figure goes to ``--output``, each painting
+beside it (``out-starry-night.png``...), ``--seconds`` the whole run's."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import torch
 from tqdm import tqdm
 
 from .config import DEVICES, INITS, OPTIMIZERS, POOLINGS, PRECISIONS, PRESERVE_COLORS, STYLE_LOSSES, StyleConfig
-from .image_io import save_png
+from . import all_four, presets
+from .image_io import load_image, save_png
 from .optimize import stylize
 from .video import stylize_video
 
@@ -37,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "or a clip (MP4, MOV, WebM, AVI, GIF) with an .mp4 --output")
     parser.add_argument("--style", required=True, action="append",
                         help="style image: a path or a preset id (starry-night, the-scream, composition-vii, "
-                             "shipwreck-of-the-minotaur); repeat to blend several styles")
+                             "shipwreck-of-the-minotaur); repeat to blend several styles; all: each of the four, "
+                             "and the figure of them")
     parser.add_argument("--mask", dest="masks", action="append",
                         help="paint by region: after each --style, a greyscale image (white = that painting's "
                              "region; any size); where no mask covers, the photo stays")
@@ -74,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if masks:
                 raise ValueError("--mask paints a photo by region; a clip is painted whole")
             size = _run_video(content, styles, config, output, settings)
+        elif styles == ["all"]:
+            if masks:
+                raise ValueError("--mask paints one painting by region; --style all paints each of the four whole")
+            size = _run_all(content, config, output, settings)
         else:
             result = _run(content, styles, config, masks)
             save_png(result, output, {"deepstyle": json.dumps(settings)})
@@ -99,6 +107,25 @@ def _run(content: str, styles: list[str], config: StyleConfig, masks: list[str] 
             if progress.done:
                 return progress.image
     raise RuntimeError("stylize() ended without a result")
+
+
+def _run_all(content: str, config: StyleConfig, output: str, settings: dict) -> tuple[int, int]:
+    """The four paintings beside ``output`` (its name, then each painting's id), each with its settings, and the
+    figure of them in ``output``; the figure's size."""
+    record = None
+    with tqdm(total=len(all_four.FIGURE), unit="painting", file=sys.stderr, dynamic_ncols=True) as bar:
+        for record in all_four.stylize_all(content, config):
+            bar.n = record.index + (1 if record.done else 0)
+            bar.set_postfix(step=record.progress.step, left=f"{record.eta:.0f}s", refresh=False)
+            bar.update(0)
+    stem = output[:-4] if output.lower().endswith(".png") else output
+    for style, image in zip(record.styles, record.images):
+        if image is not None:
+            save_png(image, f"{stem}-{style}.png", {"deepstyle": json.dumps({**settings, "styles": [style]})})
+    photo = load_image(presets.resolve_image(content))
+    figure = all_four.grid(photo, record.images, [presets.get(s).title for s in record.styles])
+    save_png(figure, output, {"deepstyle": json.dumps(settings)})
+    return figure.size
 
 
 def _run_video(content: str, styles: list[str], config: StyleConfig, output: str, settings: dict) -> tuple[int, int]:
