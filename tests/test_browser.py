@@ -682,6 +682,16 @@ def test_a_clip_is_painted_frame_by_frame_stopped_as_a_shorter_clip_and_shared(b
         tags, picture = _card(stranger.url)  # where the link is pasted: the clip's first painted frame
         assert tags["og:title"].startswith("A clip painted as ") and picture.headers["content-type"] == "image/jpeg"
         assert Image.open(io.BytesIO(picture.content)).size == tuple(int(tags[f"og:image:{side}"]) for side in ("width", "height"))
+        # The stranger's own page: on the Video tab, what fits a clip; a photo of their own on the Photo tab.
+        assert stranger.get_by_role("tab", name="Video", selected=True).count() == 1
+        assert stranger.locator("#video-time").is_visible() and stranger.locator("#time").is_hidden()
+        stranger.get_by_role("tab", name="Photo").click()
+        _upload(stranger, "content", TUBINGEN)
+        stranger.wait_for_function("document.querySelector('#eta').innerText.includes('px')", timeout=10_000)
+        assert "clip" not in stranger.locator("#eta").inner_text().lower()
+        shown = [e for e in ("#time", "#video-time", "#run", "#run-video") if stranger.locator(e).is_visible()]
+        assert shown == ["#time", "#run"], shown
+        _shot(stranger, f"{screen}-video-5-stranger-photo")
     log = next(tmp_path.glob("app-*.log")).read_text()
     assert "Traceback" not in log, log[-3000:]
 
@@ -768,6 +778,7 @@ def test_a_clips_canvas_holds_through_clearing_swapping_and_refusals_and_its_res
             return {natural: document.querySelector('#clip-still img').naturalWidth, inside: img.top >= box.top &&
                     img.bottom <= box.bottom + 1 && img.width > 0.8 * box.width && img.height > 150}; }""")
         assert still == {"natural": 128, "inside": True}, still
+        assert page.get_by_text("Video not playable").count() == 0  # the frame says it, not an error
         _shot(page, f"{screen}-clip-hevc")
         page.locator("#clip button[aria-label='Clear']").first.click()
         page.locator("#clip-still").wait_for(state="hidden", timeout=5_000)

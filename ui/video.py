@@ -69,13 +69,19 @@ CSS = """
   padding: 0; margin: 0; overflow: hidden; background: var(--block-background-fill); border-radius: var(--block-radius)}
 #clip-still div {height: 100%; padding: 0; margin: 0}
 #clip-still img {display: block; width: 100%; height: 100%; object-fit: contain}
+#clip-still p {position: absolute; left: 6px; right: 6px; bottom: 6px; margin: 0; padding: 2px 6px; font-size: 0.8em;
+  border-radius: 4px; background: rgba(0, 0, 0, 0.6); color: white}
 """
-# That first frame goes once the clip plays after all (Safari plays HEVC), and may show again for the next clip.
+# That first frame goes once the clip plays after all (Safari plays HEVC), and may show again for the next clip;
+# the player's own failure is not announced (Gradio's "Video not playable" toast): the frame and its line say it.
 HEAD = """<script>
 (() => {
   const still = (event) => event.target.closest?.("#clip") && document.getElementById("clip-still");
   document.addEventListener("playing", (event) => { const s = still(event); if (s) s.style.visibility = "hidden"; }, true);
   document.addEventListener("loadstart", (event) => { const s = still(event); if (s) s.style.visibility = ""; }, true);
+  document.addEventListener("error", (event) => {
+    if (event.target.tagName === "VIDEO" && event.target.closest("#clip")) event.stopPropagation();
+  }, true);
 })();
 </script>"""
 
@@ -131,7 +137,8 @@ def still_of(path: str, first: Image.Image) -> str:
     buffer = io.BytesIO()
     first.save(buffer, format="JPEG", quality=85)
     data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img src="data:image/jpeg;base64,{data}" alt="{html.escape(say("clip.still"))}">'
+    said = html.escape(say("clip.still"))
+    return f'<img src="data:image/jpeg;base64,{data}" alt="{said}"><p>{said}</p>'
 
 
 def clip_problem(path: str) -> str:

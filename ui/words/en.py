@@ -26,7 +26,7 @@ WORDS = {
     "photo.example": "…or the paper's photo",
     "gif.note": "An animated GIF: its first frame is painted as a photo.",
     "gif.to_clip": "Paint it as a clip",
-    "clip.still": "The first frame of your clip (this browser cannot play it; it is painted all the same)",
+    "clip.still": "Its first frame: this browser cannot play the clip, but it is painted all the same",
     "clip.label": "Your clip",
     "clip.example": "…or a pan over the paper's photo",
     "tab.presets": "Masterpiece",

@@ -27,7 +27,7 @@ WORDS = {
     "photo.example": "…또는 논문 속 사진",
     "gif.note": "움직이는 GIF예요: 첫 장면을 사진처럼 그려요.",
     "gif.to_clip": "영상으로 그리기",
-    "clip.still": "영상의 첫 프레임 (이 브라우저에서는 재생할 수 없지만 그림은 그대로 그려요)",
+    "clip.still": "첫 프레임: 이 브라우저는 영상을 재생하지 못하지만 그림은 그대로 그려요",
     "clip.label": "내 영상",
     "clip.example": "…또는 논문 속 사진을 훑는 영상",
     "tab.presets": "거장의 그림",
