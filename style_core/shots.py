@@ -28,18 +28,29 @@ SCAN_FPS = 30.0
 UNTRUSTED = 0.5
 COLOUR_JUMP = 27.0
 LOCAL = 4.0  # a colour jump counts where it is this many times the median change of the frames before it
-_CACHE: dict[tuple, tuple[float, ...]] = {}
+_CACHE: dict[tuple, tuple[float, tuple[float, ...]]] = {}  # a file's identity: (the span scanned, its cuts)
 _LOCK = threading.Lock()
 
 
 def cut_times(source: VideoSource, seconds: float = math.inf) -> tuple[float, ...]:
     """The times (s from the clip's start) where a new shot begins, within its first ``seconds``.
 
-    Remembered per file (its path, size and time) and span: the page's plan line and the run scan once."""
-    key = (_identity(source), round(seconds, 3))
+    Remembered per file (its path, size and time): the page's plan line and the run scan once, and a
+    shorter span is read from a longer one's scan."""
+    identity = _identity(source)
     with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+        scanned, found = _CACHE.get(identity, (-1.0, ()))
+    if seconds > scanned:
+        scanned, found = _scan(source, seconds)
+        with _LOCK:
+            if len(_CACHE) > 64:
+                _CACHE.clear()
+            _CACHE[identity] = (scanned, found)
+    return tuple(t for t in found if t <= seconds)
+
+
+def _scan(source: VideoSource, seconds: float) -> tuple[float, tuple[float, ...]]:
+    """(the span scanned, the cuts in it)."""
     info = video_io.probe(source)
     fps = min(info.fps, SCAN_FPS)
     span = min(seconds, info.seconds)
@@ -56,12 +67,8 @@ def cut_times(source: VideoSource, seconds: float = math.inf) -> tuple[float, ..
                 cuts.append(round(index / fps, 4))
             changes.append(change)
         previous, colours = frame, hsv
-    found = tuple(cuts)
-    with _LOCK:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = found
-    return found
+    # A span reaching the clip's end covers any longer one asked for later.
+    return (math.inf if span >= info.seconds else span), tuple(cuts)
 
 
 def _identity(source: VideoSource) -> tuple:

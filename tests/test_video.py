@@ -2,6 +2,7 @@
 alone, Stop keeping a shorter clip, the same clip for the same steps and seed, a run by time on time."""
 
 import dataclasses
+import math
 import statistics
 import time
 
@@ -222,3 +223,13 @@ def test_a_frame_between_two_is_where_the_motion_puts_it():
     moved = float((middle - tensors[1])[inner].abs().mean()) * 255
     still = float((tensors[0] - tensors[1])[inner].abs().mean()) * 255
     assert moved < 0.25 * still, (moved, still)
+
+
+def test_a_clip_is_scanned_once_for_its_cuts_and_a_shorter_span_read_from_it(tmp_path, monkeypatch):
+    cut = clip(tmp_path / "cut.mp4", frames=24, fps=12, cut_at=15)
+    scans = []
+    scan = shots._scan
+    monkeypatch.setattr(shots, "_scan", lambda *args: scans.append(args[1]) or scan(*args))
+    assert shots.cut_times(cut, 1.0) == () and shots.cut_times(cut) == (pytest.approx(1.25, abs=0.01),)
+    assert shots.cut_times(cut, 1.5) == (pytest.approx(1.25, abs=0.01),) and shots.cut_times(cut, 0.5) == ()
+    assert scans == [1.0, math.inf]  # the whole clip once; everything after read from it
