@@ -192,7 +192,10 @@ def read_frames(source: VideoSource, size: tuple[int, int], fps: float, count: i
 
 def _upright(frame, stored: tuple[int, int], rotation: int) -> Image.Image:
     """The frame at ``stored`` size (as stored), turned upright."""
-    array = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="AREA").to_ndarray()
+    # One thread: swscale's own pool (PyAV 19's default, auto) does not survive a fork, and a ZeroGPU worker
+    # is forked from the server that read the clip's first frame and its cuts: its first frame hung.
+    array = frame.reformat(width=stored[0], height=stored[1], format="rgb24", interpolation="AREA",
+                           threads=1).to_ndarray()
     if rotation:
         array = np.ascontiguousarray(np.rot90(array, k=rotation // 90))
     return Image.fromarray(array, "RGB")
@@ -238,7 +241,8 @@ class ClipWriter:
 
     def write(self, image: Image.Image) -> None:
         """Encode one frame (``size``, RGB)."""
-        frame = av.VideoFrame.from_ndarray(np.asarray(image.convert("RGB")), format="rgb24").reformat(format=PIXELS)
+        frame = av.VideoFrame.from_ndarray(np.asarray(image.convert("RGB")), format="rgb24").reformat(format=PIXELS,
+                                                                                                    threads=1)
         with self.lock:
             if self.closed:
                 return

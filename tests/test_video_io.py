@@ -155,3 +155,25 @@ def test_a_long_4k_clip_is_read_without_holding_it(tmp_path):
     frames, seconds, grown_mb = done.stdout.split()
     assert int(frames) == 120 and float(seconds) == 60
     assert float(grown_mb) < 1024, grown_mb
+
+
+def _read_in_child(path, answer) -> None:
+    answer.put(sum(1 for _ in read_frames(path, (64, 48), 6, 12)))
+
+
+def test_a_process_forked_after_frames_were_read_reads_them_too(tmp_path):
+    # A ZeroGPU worker is forked from the server, which has read a clip's first frame and its cuts. With
+    # swscale's own threads (PyAV 19's default) the child's first frame never came.
+    import multiprocessing
+
+    source = clip(tmp_path / "c.mp4", frames=12, fps=12)
+    assert len(list(read_frames(source, (64, 48), 6, 12))) == 6
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    child = context.Process(target=_read_in_child, args=(source, answer))
+    child.start()
+    child.join(30)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and answer.get(timeout=1) == 6
