@@ -17,7 +17,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from . import image_io, presets
 from .config import StyleConfig
+from .devices import resolve_device
 from .optimize import Progress, stylize
+from .schedule import AUTO_SECONDS
 
 # The paper's Figure 2, in its order: B Turner, C van Gogh, D Munch, F Kandinsky.
 FIGURE = ("shipwreck-of-the-minotaur", "starry-night", "the-scream", "composition-vii")
@@ -78,8 +80,6 @@ def stylize_all(content: image_io.ImageSource, config: StyleConfig = StyleConfig
 
 def _default(config: StyleConfig) -> float:
     """The whole run's time when none is asked for: four times a photo's default on this kind of device."""
-    from .devices import resolve_device
-    from .schedule import AUTO_SECONDS
     return 4 * AUTO_SECONDS.get(resolve_device(config.device).type, 30.0)
 
 

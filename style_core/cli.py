@@ -112,9 +112,9 @@ def _run(content: str, styles: list[str], config: StyleConfig, masks: list[str] 
 def _run_all(content: str, config: StyleConfig, output: str, settings: dict) -> tuple[int, int]:
     """The four paintings beside ``output`` (its name, then each painting's id), each with its settings, and the
     figure of them in ``output``; the figure's size."""
-    record = None
+    record, photo = None, load_image(presets.resolve_image(content))
     with tqdm(total=len(all_four.FIGURE), unit="painting", file=sys.stderr, dynamic_ncols=True) as bar:
-        for record in all_four.stylize_all(content, config):
+        for record in all_four.stylize_all(photo, config):
             bar.n = record.index + (1 if record.done else 0)
             bar.set_postfix(step=record.progress.step, left=f"{record.eta:.0f}s", refresh=False)
             bar.update(0)
@@ -122,7 +122,6 @@ def _run_all(content: str, config: StyleConfig, output: str, settings: dict) -> 
     for style, image in zip(record.styles, record.images):
         if image is not None:
             save_png(image, f"{stem}-{style}.png", {"deepstyle": json.dumps({**settings, "styles": [style]})})
-    photo = load_image(presets.resolve_image(content))
     figure = all_four.grid(photo, record.images, [presets.get(s).title for s in record.styles])
     save_png(figure, output, {"deepstyle": json.dumps(settings)})
     return figure.size

@@ -57,9 +57,14 @@ def motion(previous: Image.Image, current: Image.Image) -> Motion:
 
 def _sample(field: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """``field`` (H, W, C) read at x + flow(x), bilinear, its border continued."""
-    height, width = flow.shape[:2]
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    xs, ys = _grid(flow)
     return cv2.remap(field, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _grid(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's x and y, for a flow's (H, W) shape."""
+    height, width = flow.shape[:2]
+    return np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
 
 
 def reliability(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
@@ -73,7 +78,7 @@ def reliability(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
     boundary = (du ** 2).sum(-1) + (dv ** 2).sum(-1) > a * (backward ** 2).sum(-1) + b
     # What came in over the frame's edge (a pan) was not in frame t-1: its "source" is the border smeared.
     height, width = backward.shape[:2]
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    xs, ys = _grid(backward)
     outside = ((xs + backward[..., 0] < -0.5) | (xs + backward[..., 0] > width - 0.5)
                | (ys + backward[..., 1] < -0.5) | (ys + backward[..., 1] > height - 0.5))
     return (~(disoccluded | boundary | outside)).astype(np.float32)

@@ -421,11 +421,10 @@ class _Clip:
                              self.config.temporal_weight)
         canvas = objective.pad(moved).requires_grad_(True)
         step = _make_stepper(canvas, temporal, self.config, FRAME_FIRST_STEP)
-        # By time: its share of what is left, less the frames between that are moved once it is painted.
-        between = [k for k in range(index) if self.kinds[k] == "between" and k > self._last_painted(index)]
+        # By time: its own share of what is left, the frames between it and the last painted one (moved once it
+        # is painted) counted in what is left.
         deadline = math.inf if self.plan.first_steps else self.elapsed() + self._share(
-            self._last_painted(index) + 1, sum(self.work[self._last_painted(index) + 1:index + 1])
-            - sum(self.work[k] for k in between))
+            self._last_painted(index) + 1, self.work[index])
         times: list[float] = []
         try:
             while True:
