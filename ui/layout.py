@@ -29,10 +29,11 @@ from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Togg
 
 DEFAULTS = painting.DEFAULTS
 # What a share link leaves out: the visitor's own style image is theirs, not part of the painting shared.
-# A clip's own upload stays out too: the painted clip is what is shared (and the upload may be hundreds of MB).
+# A clip's own upload stays out too, and its first frame shown over the player where the browser cannot play it:
+# the painted clip is what is shared (and the upload may be hundreds of MB).
 # The gallery is the page's own: a link opens it as every page does, with its titles in the stranger's words.
-NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "share-answer", "shared-line", "unshare",
-                        "gallery"})
+NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "clip-still", "share-answer", "shared-line",
+                        "unshare", "gallery"})
 OWNER_ONLY = frozenset({"shared-line", "unshare"})  # hidden on a shared link's page: the link's own line, Stop sharing
 SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
 # Share link: the page saved under a link (the server keeps it and its files, or says in a line why it cannot),
