@@ -61,3 +61,23 @@ def test_cli_style_all_writes_the_figure_and_each_painting_with_its_settings(tmp
     for style in presets.STYLE_IDS:
         painted = Image.open(tmp_path / f"figure-{style}.png")
         assert painted.size == (48, 36) and json.loads(painted.text["deepstyle"])["styles"] == [style]
+
+
+def test_the_pages_figure_titles_are_in_the_visitors_words_where_a_font_writes_them(monkeypatch):
+    from ui import all_four, words
+
+    photo = Image.new("RGB", (64, 48), (90, 120, 200))
+    paintings = [Image.new("RGB", (64, 48), c) for c in ((200, 40, 30), (30, 160, 60), (240, 200, 40))] + [None]
+    english = np.asarray(all_four.figure(photo, paintings, 160))
+    with words.use("ko"):
+        korean = np.asarray(all_four.figure(photo, paintings, 160))
+    assert korean.shape == english.shape and (korean != english).any(axis=2).sum() > 200  # Hangul titles
+    monkeypatch.setattr(all_four, "FONTS", ())  # a server without a font that writes Hangul
+    all_four._font.cache_clear()
+    try:
+        plain = np.asarray(all_four.figure(photo, paintings, 160))
+        with words.use("ko"):
+            fallen_back = np.asarray(all_four.figure(photo, paintings, 160))
+    finally:
+        all_four._font.cache_clear()
+    assert np.array_equal(fallen_back, plain)  # the English titles, never boxes where letters should be

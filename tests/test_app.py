@@ -192,7 +192,7 @@ def test_the_api_listings_examples_run_offline_from_a_checkout(client, monkeypat
     # /stylize_regions paints nothing. Run as listed, from the repository's root, at a small size.
     monkeypatch.chdir(ROOT)
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video"):
+    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video", "/stylize_all"):
         call = {p["parameter_name"]: p["example_input"] if not p["parameter_has_default"] else p["parameter_default"]
                 for p in api[endpoint]["parameters"]}
         files = {k: v["path"] for k, v in call.items() if isinstance(v, dict)}
@@ -200,20 +200,23 @@ def test_the_api_listings_examples_run_offline_from_a_checkout(client, monkeypat
         required = {p["parameter_name"] for p in api[endpoint]["parameters"] if not p["parameter_has_default"]}
         assert required == ({"content", "regions"} if endpoint == "/stylize_regions" else {"content"})
         call.update({k: handle_file(path) for k, path in files.items()}, size=96, seconds=2)
-        image, status, *clip = client.predict(**call, api_name=endpoint)
+        image, status, *made = client.predict(**call, api_name=endpoint)
         assert status.startswith("Done"), (endpoint, status)
-        assert max(Image.open(image).size if not clip else probe(clip[0]).size) == 96, endpoint
+        if endpoint == "/stylize_all":  # the four paintings, then the figure
+            assert [max(Image.open(f).size) for f in made[0][:4]] == [96] * 4, made
+        else:
+            assert max(Image.open(image).size if not made else probe(made[0]).size) == 96, endpoint
 
 
 def test_the_api_explains_itself(client):
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video"):
+    for endpoint in ("/stylize", "/stylize_regions", "/stylize_video", "/stylize_all"):
         for parameter in api[endpoint]["parameters"]:
             text = parameter["python_type"]["description"]
             assert text and "input value that is provided" not in text, (endpoint, parameter["parameter_name"])
         # outputs named in words (the client calls them painting and status), never value_<id>
-        clip = ["Painted clip"] if endpoint == "/stylize_video" else []
-        assert [r["label"] for r in api[endpoint]["returns"]] == ["Painting", "Status", *clip]
+        made = {"/stylize_video": ["Painted clip"], "/stylize_all": ["The four paintings and the figure"]}
+        assert [r["label"] for r in api[endpoint]["returns"]] == ["Painting", "Status", *made.get(endpoint, [])]
     types = {p["parameter_name"]: p["python_type"]["type"] for p in api["/stylize"]["parameters"]}
     assert types["seconds"] == "float" and types["size"] == "int"  # any time the server allows, not the page's three
     image, status = client.predict(content=handle_file(TUBINGEN), size=64, seconds=1.5, api_name="/stylize")
@@ -308,3 +311,27 @@ def test_one_run_each_across_photos_and_clips(server, tmp_path):
     with pytest.raises(ValidationError, match="still under way"):
         client.predict(handle_file(TUBINGEN), "starry-night", None, 64, 2, api_name="/stylize")
     job.cancel()
+
+
+def test_all_four_through_the_api_stream_the_figure_then_the_four_and_the_figure(client):
+    from style_core.all_four import FIGURE
+
+    job = client.submit(content=handle_file(TUBINGEN), size=64, steps=6, api_name="/stylize_all")
+    outputs = list(job)
+    statuses = [status for _figure, status, _files in outputs]
+    for number, preset in enumerate(("The Shipwreck of the Minotaur", "The Starry Night", "The Scream",
+                                     "Composition VII"), start=1):
+        assert any(re.fullmatch(rf"Painting {number} of 4, {preset}… \d+ % · about \d+ s left", s) for s in statuses)
+    figures = {_digest(f) for f, _status, _files in outputs if isinstance(f, str) or (f or {}).get("path")}
+    assert len(figures) >= 8  # the figure as the four form, not only the last
+    figure, status, files = job.result()
+    assert re.fullmatch(r"Done in \d+ s · all four, each 64×48 px", status), status
+    made = [(Image.open(f), json.loads(Image.open(f).text["deepstyle"])) for f in files]
+    assert [settings["styles"] for _image, settings in made[:4]] == [[style] for style in FIGURE]
+    assert all(image.size == (64, 48) and settings["steps_done"] == 6 and settings["finished"]
+               for image, settings in made[:4])
+    whole, settings = made[4]
+    assert settings["styles"] == list(FIGURE) and settings["all"] and whole.width > 1.5 * whole.height
+    assert Image.open(figure).size[0] >= 3 * 64  # the figure on the canvas: photo and two cells across
+    with pytest.raises(ValidationError, match="seconds: .*outside this server's limit"):
+        client.predict(content=handle_file(TUBINGEN), seconds=100_000, api_name="/stylize_all")

@@ -206,7 +206,7 @@ def attacks(world) -> dict:
 def test_no_event_through_any_route_takes_a_file_that_is_not_the_callers(attacks):
     assert {"/gradio_api/queue/join", "/gradio_api/run/{api_name}", "/gradio_api/call/{api_name}"} <= set(attacks["routes"])
     assert len(attacks["events"]) >= 15
-    assert {"stylize", "stylize_regions", "stylize_video", "_photo_chosen", "_unshared"} <= {
+    assert {"stylize", "stylize_regions", "stylize_video", "stylize_all", "_photo_chosen", "_unshared"} <= {
         e["api_name"] for e in attacks["events"]}
     # Routes the page never uses are closed: each takes data past the checks (a recording, an input stream...).
     assert {"/gradio_api/process_recording", "/gradio_api/stream/{event_id}"} <= set(attacks["closed"])

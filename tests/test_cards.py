@@ -136,3 +136,21 @@ def test_a_clips_card_is_its_first_painted_frame_and_a_page_without_a_result_has
         assert crawler.get(path).status_code == 404, path
     kept = tmp_path / "data" / "links" / links["clip"]
     assert sorted(p.name for p in kept.iterdir()) == ["0-deepstyle-96x72.mp4", "card.jpg", "card.json", "state.json"]
+
+
+def test_all_fours_card_names_the_figure(tmp_path):
+    from style_core.all_four import FIGURE
+    from ui import cards, words
+
+    (tmp_path / "gradio").mkdir()
+    figure = save_png(Image.new("RGB", (1570, 900), (20, 60, 160)), tmp_path / "gradio" / "deepstyle-all-four-1570x900.png",
+                      {"deepstyle": json.dumps({"styles": list(FIGURE), "all": True})})
+    folder = tmp_path / "link"
+    folder.mkdir()
+    (folder / figure.name).write_bytes(figure.read_bytes())
+    cards.make(folder, [{"props": {"elem_id": "download", "value": {"path": str(figure)}}}])
+    tags = _meta(cards.tags("http://testserver/", folder, "L-all"))
+    assert tags["og:title"] == "A photo painted as all four masterpieces of Gatys et al.'s Figure 2"
+    assert (tags["og:image:width"], tags["og:image:height"]) == ("1200", "688")  # the figure, at most 1200 px
+    with words.use("ko"):
+        assert _meta(cards.tags("http://testserver/", folder, "L-all"))["og:title"].startswith("Gatys 등의 그림 2처럼")

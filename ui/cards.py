@@ -88,6 +88,8 @@ def _title(about: dict) -> str:
         return words.say("card.title")
     if len(known) < len(about["styles"]):  # a painting of the visitor's own: not ours to name
         return words.say(f"card.{kind}_own")
+    if len(known) > 2:  # all four (ui/all_four.py): the figure
+        return words.say("card.photo_all")
     if len(known) == 1:
         return words.say(f"card.{kind}_one", title=words.title(known[0]), artist=words.artist(known[0]))
     return words.say(f"card.{kind}_two", first=words.title(known[0]), second=words.title(known[1]))

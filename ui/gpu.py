@@ -20,14 +20,14 @@ import math
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 from PIL import Image
 
-from style_core import (Progress, StyleConfig, VideoProgress, estimate_seconds, load_image, plan_clip,
-                        resolve_device, schedule, stylize, stylize_video)
+from style_core import (AllProgress, Progress, StyleConfig, VideoProgress, estimate_seconds, load_image, plan_clip,
+                        resolve_device, schedule, stylize, stylize_all, stylize_video)
 from style_core.config import MAX_SIZE
 from style_core.devices import free_memory
 from style_core.optimize import device_key
@@ -86,16 +86,20 @@ def gpu_seconds(content: str, styles: list[str], config: StyleConfig, token: str
     Takes the worker's arguments, as ``spaces.GPU(duration=...)`` calls it with them.
     """
     del styles, token, masks
+    return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * _estimate(content, config)))
+
+
+def _estimate(content: str, config: StyleConfig) -> float:
+    """The engine's estimate of a painting of ``content`` on the worker's device (0 where it cannot be read)."""
     try:
         with Image.open(content) as photo:  # the header only
             size = photo.size
     except (OSError, ValueError):  # the worker will say what is wrong with it, quickly
         size = (4, 3)
     try:
-        estimate = estimate_seconds(size, config, device_type=WORKER_DEVICE)
+        return estimate_seconds(size, config, device_type=WORKER_DEVICE)
     except ValueError:  # bad settings: the worker reports them at once
-        estimate = 0.0
-    return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * estimate))
+        return 0.0
 
 
 def _paint(content: str, styles: list[str], config: StyleConfig, token: str,
@@ -138,11 +142,33 @@ def _paint_video(content: str, styles: list[str], config: StyleConfig, token: st
         yield Failure("Out of memory on this device: try a smaller size.")
 
 
+def all_seconds(content: str, styles: list[str], config: StyleConfig, token: str) -> int:
+    """Seconds of GPU to ask ZeroGPU for all four: as gpu_seconds, each painting in its share of the time."""
+    del token
+    share = config.replace(seconds=config.seconds / len(styles)) if config.seconds and not config.steps else config
+    return round(min(GPU_CAP_S, GPU_START_S + GPU_COLD_S + GPU_MARGIN * len(styles) * _estimate(content, share)))
+
+
+def _paint_all(content: str, styles: list[str], config: StyleConfig, token: str) -> Iterator[AllProgress | Failure]:
+    """All four's records, each carrying only the picture it made (the server keeps the others: a record
+    crosses the process boundary pickled); ends when ``token`` disappears."""
+    try:
+        for record in stylize_all(load_image(content, "photo"), config, styles):
+            yield replace(record, images=())
+            if not os.path.exists(token):
+                return
+    except ValueError as exc:
+        yield Failure(str(exc))
+    except torch.OutOfMemoryError:
+        yield Failure(f"Out of memory at {config.size} px on this device: try a smaller size.")
+
+
 if spaces is not None:
     _worker = spaces.GPU(duration=gpu_seconds)(_paint)
     _video_worker = spaces.GPU(duration=video_seconds)(_paint_video)
+    _all_worker = spaces.GPU(duration=all_seconds)(_paint_all)
 else:
-    _worker, _video_worker = _paint, _paint_video
+    _worker, _video_worker, _all_worker = _paint, _paint_video, _paint_all
 
 
 def painting(content: str, styles: list[str], config: StyleConfig, masks: list | None = None
@@ -161,6 +187,14 @@ def painting_video(content: str, styles: list[str], config: StyleConfig, longest
         run_seconds = video_seconds(content, styles, config, "", longest, note) - GPU_START_S
         config = config.replace(max_seconds=min(config.max_seconds or run_seconds, run_seconds))
     yield from _tokened(_video_worker, content, styles, config, longest, note)
+
+
+def painting_all(content: str, styles: list[str], config: StyleConfig) -> Iterator[AllProgress | Failure]:
+    """All four's run where this server paints (as ``painting``); a record's ``images`` is left empty."""
+    if ZERO_GPU:
+        run_seconds = all_seconds(content, styles, config, "") - GPU_START_S
+        config = config.replace(max_seconds=min(config.max_seconds or run_seconds, run_seconds))
+    yield from _tokened(_all_worker, content, styles, config)
 
 
 def _tokened(worker, content: str, styles: list[str], config: StyleConfig, *rest) -> Iterator:

@@ -22,7 +22,7 @@ from PIL import Image
 from style_core import StyleConfig, estimate_seconds, load_image, plan_scales, presets
 from style_core.schedule import screen_size
 
-from . import gpu, painting, records, regions, settings, video, visitors, words
+from . import all_four, gpu, painting, records, regions, settings, video, visitors, words
 from .words import fixed, say
 from .private_events import PrivateBlocks
 from .components import NUMBER, Choice, ClipFile, ImageFile, Pick, Setting, Toggle, Whole, described
@@ -32,8 +32,9 @@ DEFAULTS = painting.DEFAULTS
 # A clip's own upload stays out too, and its first frame shown over the player where the browser cannot play it:
 # the painted clip is what is shared (and the upload may be hundreds of MB).
 # The gallery is the page's own: a link opens it as every page does, with its titles in the stranger's words.
+# The files handed to an API caller at the end of all four are the downloads' own: the page offers those.
 NOT_SHARED = frozenset({"style_upload", "regions", "regions-map", "clip", "clip-still", "share-answer", "shared-line",
-                        "unshare", "gallery"})
+                        "unshare", "gallery", "all-files"})
 OWNER_ONLY = frozenset({"shared-line", "unshare"})  # hidden on a shared link's page: the link's own line, Stop sharing
 SHARE_ICON = gr.utils.get_icon_path("link.svg")  # Gradio's own share-link icon
 # Share link: the page saved under a link (the server keeps it and its files, or says in a line why it cannot),
@@ -72,6 +73,8 @@ html.drawing #page {visibility: hidden}
   #gallery, #gallery .grid-wrap {height: 110px !important}
   #out, #clip-out {height: 340px !important}  /* a landscape painting fills a phone's width */
   #canvas-box {min-height: 340px}
+  /* The four painting tabs on one line (Gradio moves what does not fit into a "..." menu, out of sight). */
+  #style-tabs .tab-container button {padding-left: 7px; padding-right: 7px; font-size: 0.92em}
 }
 #eta p {margin: 0; font-size: 0.85em; opacity: 0.8}
 #go {align-items: end}
@@ -90,10 +93,11 @@ html.drawing #page {visibility: hidden}
 #eta.refused p {opacity: 1; color: var(--error-text-color, #b91c1c)}
 #input-tabs > .tab-wrapper {margin-bottom: 2px}
 /* What a clip does not take: by region, a second painting to blend in (the page's mode is the style tabs' class). */
-body:has(#style-tabs.clip-mode) #blend-row {display: none}
-#style-tabs.clip-mode #tab-regions-button, #results.clip-results #tab-compare-button,
-#results.clip-results #tab-timelapse-button {display: none}
-""" + regions.CSS + video.CSS
+body:has(#style-tabs.clip-mode) #blend-row, body:has(#style-tabs.all-mode) #blend-row {display: none}
+#style-tabs.clip-mode #tab-regions-button, #style-tabs.clip-mode #tab-all-button,
+#results.clip-results #tab-compare-button, #results.clip-results #tab-timelapse-button,
+#results.all-results #tab-compare-button {display: none}
+""" + regions.CSS + video.CSS + all_four.CSS
 
 # The page shown once Gradio has drawn it: its parts arrive one by one, each pushing the next down (a phone's
 # first screen shifted 0.2-0.4 of itself while loading). Shown when its height has held for a third of a second,
@@ -195,6 +199,7 @@ def _choices() -> dict:
             # The same button for the "By region" tab, where it paints through /stylize_regions, and for a clip.
             run_regions = gr.Button(fixed("paint"), variant="primary", elem_id="run-regions", size="lg", visible=False)
             run_video = gr.Button(fixed("paint"), variant="primary", elem_id="run-video", size="lg", visible=False)
+            run_all = gr.Button(fixed("paint"), variant="primary", elem_id="run-all", size="lg", visible=False)
             stop = gr.Button(fixed("stop"), variant="stop", elem_id="stop", size="lg", visible=False)
     sizes = gr.Radio(size_choices(on_page=True), value=0, label=fixed("sizes.label"), elem_id="sizes",
                      visible=len(size_choices()) > 1)
@@ -207,7 +212,7 @@ def _choices() -> dict:
             "clip_problem": clip_problem, "clip_still": clip_still,
             "input_tabs": (input_tabs, photo_tab, video_tab), **picked, "seconds": seconds,
             "video_seconds": video_seconds, "run": run, "run_regions": run_regions, "run_video": run_video,
-            "stop": stop, "sizes": sizes, "eta": eta, "mode": mode, **controls}
+            "run_all": run_all, "stop": stop, "sizes": sizes, "eta": eta, "mode": mode, **controls}
 
 
 def _photo_box() -> tuple:
@@ -270,6 +275,8 @@ def _style_picker() -> dict:
                 example="presets/composition-vii.jpg")
         with gr.Tab(fixed("tab.regions"), id="regions", elem_id="tab-regions") as regions_tab:
             by_region = regions.build(ids)
+        with gr.Tab(fixed("tab.all"), id="all", elem_id="tab-all") as all_tab:
+            all_four.build()
     # The painting's id, as the API takes it: hidden on the page, the gallery sets it. It takes any
     # text so that an API caller's wrong id gets the engine's did-you-mean, not Gradio's choice check.
     style_preset = described(Pick([(fixed(words.title, i), i) for i in ids], value=ids[0], label=fixed("painting.label"),
@@ -281,7 +288,7 @@ def _style_picker() -> dict:
 
     gallery.select(pick, None, [style_preset, chosen], queue=False, api_visibility="private")
     return {"style_preset": style_preset, "style_image": style_image, "style_tabs": style_tabs,
-            "tabs": (presets_tab, own_tab, regions_tab), "gallery": gallery, **by_region}
+            "tabs": (presets_tab, own_tab, regions_tab, all_tab), "gallery": gallery, **by_region}
 
 
 def _painting_line(preset_id: str) -> str:
@@ -419,11 +426,15 @@ def _wire(demo: gr.Blocks, c: dict, v: dict) -> None:
     run_video = _paint_chain(c["run_video"], _start_video, _why_video, video_inputs, [], video.paint_video, "stylize_video",
                              video.check_video, video_inputs, c, v, record,
                              [v["out"], v["status"], v["clip_out"], record])
+    all_inputs = [c[k] for k in all_four.PARAMETERS]
+    run_all = _paint_chain(c["run_all"], _start_all, _why_all, all_inputs, [], all_four.paint_all, "stylize_all",
+                           all_four.check_all, all_inputs, c, v, record,
+                           [v["out"], v["status"], all_four.files_output(), record])
     v["share"].click(_shared, [v["share_answer"], c["mode"]], [v["shared_line"], v["unshare"]], js=SHARE_JS, queue=False,
                      show_progress="hidden", api_visibility="private")
     v["unshare"].click(_unshared, v["share_answer"], [v["shared_line"], v["unshare"]], queue=False,
                        show_progress="hidden", api_visibility="private")
-    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions, run_video],
+    c["stop"].click(_stopping, record, v["status"], queue=False, cancels=[run, run_regions, run_video, run_all],
                     api_visibility="private")
 
 
@@ -458,13 +469,13 @@ def _wire_choices(demo: gr.Blocks, c: dict, v: dict) -> None:
     c["sizes"].input(lambda side: side, c["sizes"], c["size"], queue=False, show_progress="hidden",
                      api_visibility="private")
     held = [c["mode"], c["seconds"], c["video_seconds"], c["sizes"]]
-    shown = [c["mode"], c["run"], c["run_regions"], c["run_video"], c["seconds"], c["video_seconds"], c["sizes"],
-             c["style_tabs"], input_tabs, c["size"]]
+    shown = [c["mode"], c["run"], c["run_regions"], c["run_video"], c["run_all"], c["seconds"], c["video_seconds"],
+             c["sizes"], c["style_tabs"], input_tabs, c["size"]]
     timing = [c["mode"], c["content"], c["clip"], c["size"], c["steps"], c["seconds"], c["video_seconds"]]
-    told = [c["eta"], c["sizes"], c["run"], c["run_regions"], c["run_video"]]
+    told = [c["eta"], c["sizes"], c["run"], c["run_regions"], c["run_video"], c["run_all"]]
     tabs = [(photo_tab, "photo", None), (video_tab, "video", None)] + [
         (tab, name, regions.WATCH_BRUSH if name == "regions" else None)
-        for tab, name in zip(c["tabs"], ("presets", "own", "regions"))]
+        for tab, name in zip(c["tabs"], ("presets", "own", "regions", "all"))]
     for tab, name, js in tabs:
         tab.select(functools.partial(_mode, name), held, shown, queue=False, show_progress="hidden",
                    api_visibility="private", js=js).then(_estimate_now, timing, told, queue=False,
@@ -495,17 +506,19 @@ def _paint() -> dict:
 def _mode(picked: str, current: str, seconds, video_seconds, sizes) -> tuple:
     """A tab picked (an input tab: photo, video; or a painting's tab): the mode it leaves the page in, and
     what the page shows for it: the Paint of that endpoint, the time choices of photos or of clips, the sizes
-    (photos only), the "By region" tab (photos only: a clip is painted whole; Masterpiece instead).
+    (photos only), the "By region" and "All four" tabs (photos only: a clip is painted whole in one painting;
+    Masterpiece instead).
     Each choice is sent in full (value and visibility): Gradio keeps a component in the session as its last
     update left it, and a shared link's page is saved from there (an update with only some of it saved no
     time and a hidden Paint reading "Run")."""
     source, style = current.split()
     source, style = (picked, style) if picked in ("photo", "video") else (source, picked)
-    if source == "video" and style == "regions":
+    if source == "video" and style in ("regions", "all"):
         style = "presets"
     mode, photo = f"{source} {style}", source == "photo"
-    # The "By region" tab is hidden by a class (gr.Tab's own visible does not hide its button once shown, 6.31).
-    tabs = {"elem_classes": [] if photo else ["clip-mode"], **({"selected": style} if style != current.split()[1] else {})}
+    # "By region" and "All four" are hidden by a class (gr.Tab's own visible does not hide its button once shown, 6.31).
+    classes = ([] if photo else ["clip-mode"]) + (["all-mode"] if style == "all" else [])
+    tabs = {"elem_classes": classes, **({"selected": style} if style != current.split()[1] else {})}
     # The input tab, said too: a shared link's page opens on the owner's (a clip's on Video, where its Paint is).
     return (mode, *_paints(mode, True), gr.update(value=seconds, visible=photo),
             gr.update(value=video_seconds, visible=not photo),
@@ -554,6 +567,16 @@ def _start_regions(editor, content, first_painting, second_painting, size, steps
     _refuse(_why_regions(editor, content, first_painting, second_painting, size, steps, style_strength, preserve_color,
                          style_scale, seed, seconds), request)
     return *_running(), regions.strokes(editor)
+
+
+def _start_all(content, size, steps, style_strength, preserve_color, style_scale, seed, seconds, request: gr.Request):
+    """Paint pressed in the "All four" tab: as _start."""
+    _refuse(_why_all(content, size, steps, style_strength, preserve_color, style_scale, seed, seconds), request)
+    return _running()
+
+
+def _why_all(*values) -> str:
+    return all_four.all_refusal(*values)[1]
 
 
 def _start_video(content, style_preset, style_image, seconds, size, fps, steps, style_strength, preserve_color,
@@ -661,14 +684,15 @@ def _caption(shown: str):
 def _stopping(record):
     if record is not None:
         record.stopped = True
-    return video.final_status(record) if record is not None and record.kind == "video" else painting.final_status(record)
+    kind = record.kind if record is not None else "photo"
+    return {"video": video.final_status, "all": all_four.final_status}.get(kind, painting.final_status)(record)
 
 
 def _ended(record):
     """After the run (finished, stopped or failed): the results of the picture or clip reached, buttons back."""
     buttons = (gr.update(visible=True, **_paint()), gr.update(value=words.word("stop"), variant="stop", visible=False))
-    if record is not None and record.kind == "video":
-        *ended, told = _clip_ended(record)
+    if record is not None and record.kind in ("video", "all"):
+        *ended, told = (_clip_ended if record.kind == "video" else _all_ended)(record)
         return *ended, *buttons, told
     results = painting.finish(record)
     if results is None:  # stopped before the first step, or failed: the status already says so
@@ -717,6 +741,25 @@ def _clip_ended(record) -> tuple:
             _kept(status=status, download=label))
 
 
+def _all_ended(record) -> tuple:
+    """After all four: the figure on the canvas, its PNG and the four paintings' ZIP to download, its timelapse."""
+    made = all_four.finish(record)
+    status = all_four.final_status(record)
+    if made is None:
+        return gr.skip(), gr.skip(), None, gr.update(visible=False), None, None, gr.update(visible=False), \
+            _told(status), ""
+    width, height = made.size
+    figure_label = say("download.figure_sized", width=width, height=height, size=_megabytes(made.figure))
+    four_label = say("download.four_sized", size=_megabytes(made.zip))
+    # Before/after has no place beside a figure that holds the photo itself: its tab is hidden by a class.
+    return (gr.update(value=made.shown, visible=True), gr.update(visible=False),
+            gr.update(value=str(made.figure), label=figure_label),
+            gr.update(value=str(made.zip), label=four_label, visible=True), None,
+            str(made.timelapse) if made.timelapse else None,
+            gr.update(visible=True, elem_classes=["all-results"], selected="download"), _told(status),
+            _kept(status=status, download=figure_label, jpeg=four_label))
+
+
 def _megabytes(path) -> str:
     size = Path(path).stat().st_size
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
@@ -759,14 +802,18 @@ def estimate(mode, content, clip, size, steps, seconds, video_seconds):
         return _line("", False), sizes, *_paints(mode, True)
     where = say("estimate.gpu" if gpu.DEVICE_TYPE == "cuda" else "estimate.cpu")
     told = say("estimate", time=words.duration(max(1, round(took))), where=where, width=width, height=height)
+    if mode.split()[1] == "all":
+        told = all_four.estimate_line(photo_size, config, where)
     return (_line(told, False), sizes,
             *_paints(mode, True))
 
 
 def _paints(mode: str, offered: bool) -> tuple:
-    """The three Paint buttons (photo, by region, clip) for ``mode``: the mode's own shown, offered or not."""
+    """The four Paint buttons (photo, by region, clip, all four) for ``mode``: the mode's own shown, offered or not."""
     source, style = mode.split()
-    shown = (source == "photo" and style != "regions", source == "photo" and style == "regions", source == "video")
+    photo = source == "photo"
+    shown = (photo and style not in ("regions", "all"), photo and style == "regions", source == "video",
+             photo and style == "all")
     return tuple(gr.update(visible=visible, interactive=offered, **_paint()) for visible in shown)
 
 

@@ -69,6 +69,11 @@ class Record:
     done: bool = False
     stopped: bool = False  # Stop pressed: nothing the run still streams may overwrite "Stopped at step …"
     clip: ClipWriter | None = None  # a clip: the MP4 its frames are written into
+    # All four (ui/all_four.py): each painting as far as it got, its steps, the one under way, the files made.
+    paintings: list = field(default_factory=list)
+    reached: list = field(default_factory=list)
+    index: int = 0
+    made: object = None
 
 
 class OneRunEach:
@@ -214,17 +219,19 @@ def paint_regions(content: str, first_painting: str, second_painting: str, regio
     yield from _painting(content, prepare, request)
 
 
-def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Request | None) -> Iterator[tuple]:
+def _painting(content: str | None, prepare: Callable[[], tuple], request: gr.Request | None,
+              stream: Callable[..., Iterator[tuple]] | None = None, outputs: int = 3) -> Iterator[tuple]:
     """A run for one visitor: the photo checked, the settings from ``prepare`` (its ValueErrors as
-    messages), the engine's records streamed; the visitor's claim released however it ends."""
+    messages), the engine's records streamed (by ``stream``, into ``outputs``: one painting's by default);
+    the visitor's claim released however it ends."""
     try:
         if content is None:
             raise gr.Error(say("no_photo"), print_exception=False)
         try:
-            styles, config, masks, extra = prepare()
+            prepared = prepare()
         except ValueError as exc:
-            yield from fail(words.engine(str(exc)), 3)
-        yield from _stream(content, styles, config, masks, extra)
+            yield from fail(words.engine(str(exc)), outputs)
+        yield from (stream or _stream)(content, *prepared)
     finally:
         if request is not None:
             RUNS.release(visitors.of(request))
@@ -248,20 +255,33 @@ def _stream(content: str, styles: list[str], config: StyleConfig, masks: list | 
     named = [s if s in presets.PRESETS else "your own painting" for s in styles]
     record = Record(content=content, settings={"styles": named, **extra, **asdict(config)})
     yield gr.skip(), say("starting"), record
+
+    def update(item):
+        status = _observe(record, item)
+        return (shown(item.image) if item.image is not None else gr.skip()), status, record
+
+    yield from follow(record, gpu.painting(content, styles, config, masks), 3, update,
+                      lambda last, since: (gr.skip(), _status(record, last, since), record))
+
+
+def follow(record: Record, source: Iterator, outputs: int, update: Callable[[object], tuple],
+           beat: Callable[[object, float], tuple]) -> Iterator[tuple]:
+    """A run's updates into ``outputs``: ``update(item)`` for each of ``source``'s records, ``beat(the last record,
+    seconds since)`` when none came for BEAT_S (a scale's set-up, a print's long step: the clock goes on); a
+    Failure said and raised; nothing once Stop was pressed."""
     last, since = None, 0.0
-    with contextlib.closing(beating(gpu.painting(content, styles, config, masks), BEAT_S)) as items:
+    with contextlib.closing(beating(source, BEAT_S)) as items:
         for item in items:
             if isinstance(item, gpu.Failure):
-                yield from fail(words.engine(item.message), 3)
+                yield from fail(words.engine(item.message), outputs)
             if record.stopped:  # Gradio's cancel is on its way: an update already made would undo "Stopped"
                 return
-            if item is None:  # no record for a while (a scale's set-up, a print's long step): the clock goes on
+            if item is None:
                 if last is not None:
-                    yield gr.skip(), _status(record, last, time.monotonic() - since), record
+                    yield beat(last, time.monotonic() - since)
                 continue
             last, since = item, time.monotonic()
-            status = _observe(record, item)
-            yield (shown(item.image) if item.image is not None else gr.skip()), status, record
+            yield update(item)
 
 
 def beating(source: Iterator, every: float) -> Iterator:

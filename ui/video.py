@@ -11,7 +11,6 @@ the server's time cap) leaves a clip of the frames painted. The clip's plan is s
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import html
 import io
@@ -242,28 +241,21 @@ def _stream(content: str, styles: list[str], config: StyleConfig) -> Iterator[tu
     record = Record(content=content, settings={"styles": named, **asdict(config)}, kind="video")
     yield gr.skip(), say("starting"), gr.skip(), record
     folder = Path(tempfile.mkdtemp(prefix="deepstyle-", dir=_upload_folder()))
-    last, since, shown_at = None, 0.0, -math.inf
-    items = painting.beating(gpu.painting_video(content, styles, config, *_lease()), painting.BEAT_S)
-    with contextlib.closing(items):
-        for item in items:
-            if isinstance(item, gpu.Failure):
-                yield from painting.fail(words.engine(item.message), 4)
-            if record.stopped:
-                return
-            if item is None:
-                if last is not None:
-                    yield gr.skip(), status(record, last, time.monotonic() - since), gr.skip(), record
-                continue
-            last, since = item, time.monotonic()
-            _observe(record, item, folder)
-            if item.done:  # the last frame too: what predict() returns of a clip is its painting and the MP4
-                last_frame = painting.shown(record.result) if record.result is not None else gr.skip()
-                yield last_frame, final_status(record), str(record.clip.close()), record
-                return
-            picture = gr.skip()
-            if item.image is not None and (item.frame == item.frames or time.monotonic() - shown_at >= PICTURE_EVERY):
-                picture, shown_at = painting.shown(item.image), time.monotonic()
-            yield picture, status(record, item), gr.skip(), record
+    shown_at = -math.inf
+
+    def update(item):
+        nonlocal shown_at
+        _observe(record, item, folder)
+        if item.done:  # the last frame too: what predict() returns of a clip is its painting and the MP4
+            last_frame = painting.shown(record.result) if record.result is not None else gr.skip()
+            return last_frame, final_status(record), str(record.clip.close()), record
+        picture = gr.skip()
+        if item.image is not None and (item.frame == item.frames or time.monotonic() - shown_at >= PICTURE_EVERY):
+            picture, shown_at = painting.shown(item.image), time.monotonic()
+        return picture, status(record, item), gr.skip(), record
+
+    yield from painting.follow(record, gpu.painting_video(content, styles, config, *_lease()), 4, update,
+                               lambda last, since: (gr.skip(), status(record, last, since), gr.skip(), record))
 
 
 def _upload_folder() -> str:

