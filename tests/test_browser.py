@@ -138,7 +138,7 @@ def test_paint_and_watch_on_one_screen_with_an_honest_time(browser, tmp_path, sc
         page.locator("footer").wait_for()  # Gradio's footer, with its API page (Gradio shows that link on wide screens)
         assert screen == "phone" or page.locator("footer").get_by_text("Use via API").is_visible()
         tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
-        assert tabs == ["Photo", "Video", "Masterpiece", "Your own", "By region"], tabs  # none folded into a menu
+        assert tabs == ["Photo", "Video", "Masterpiece", "Your own", "By region", "All four"], tabs  # none folded into a menu
         _shot(page, f"{screen}-1-before")
         page.locator("#examples img").first.click()
         page.get_by_text("10 s", exact=True).click()

@@ -74,7 +74,7 @@ def test_a_korean_browser_reads_the_page_its_refusals_and_its_run_in_korean(brow
         page = _in(browser, app, "ko-KR", screen)
         page.wait_for_function("document.querySelector('#gallery img')?.alt === '별이 빛나는 밤'")
         tabs = [t.inner_text() for t in page.get_by_role("tab").all() if t.is_visible()]
-        assert tabs == ["사진", "영상", "거장의 그림", "내 그림", "영역별로"], tabs
+        assert tabs == ["사진", "영상", "거장의 그림", "내 그림", "영역별로", "네 점 모두"], tabs
         assert page.locator("#run").inner_text() == "그리기"
         assert page.locator("#chosen").inner_text() == "별이 빛나는 밤 — 빈센트 반 고흐, 1889년"
         alts = [page.locator("#gallery img").nth(i).get_attribute("alt") for i in range(4)]
