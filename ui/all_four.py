@@ -25,7 +25,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 from PIL import Image, ImageFont
 
-from style_core import AllProgress, StyleConfig, estimate_seconds, grid, load_image, plan_scales, save_png
+from style_core import AllProgress, StyleConfig, grid, load_image, save_png
 from style_core.all_four import FIGURE
 
 from . import gpu, painting, words
@@ -207,11 +207,3 @@ def finish(record: Record | None) -> Made | None:
     record.made = Made(png, tuple(pngs), bundle, whole.size, painting.shown(whole),
                        painting._timelapse(record.frames, folder / "timelapse.gif"))
     return record.made
-
-
-def estimate_line(photo_size: tuple[int, int], config: StyleConfig, where: str) -> str:
-    """Beside Paint: how long all four take, and each painting's size."""
-    share = config.replace(seconds=config.seconds / len(FIGURE)) if not config.steps else config
-    took = len(FIGURE) * estimate_seconds(photo_size, share, device_type=gpu.DEVICE_TYPE)
-    width, height = plan_scales(photo_size, share, device_type=gpu.DEVICE_TYPE)[-1].size
-    return say("estimate.all", time=words.duration(max(1, round(took))), where=where, width=width, height=height)

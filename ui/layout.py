@@ -794,16 +794,17 @@ def estimate(mode, content, clip, size, steps, seconds, video_seconds):
         # Only the header: this runs on every slider move, and the upload's own check says what is wrong.
         with Image.open(content) if content else contextlib.nullcontext() as photo:
             photo_size = _upright_size(photo) if photo else (4, 3)
+        # All four: each painting in its share of the time (by steps, each its own steps).
+        paintings = len(all_four.FIGURE) if mode.split()[1] == "all" else 1
         config = StyleConfig(size=int(size), steps=int(steps),
-                             seconds=float(seconds) * painting.print_parts(int(size)))
-        took = estimate_seconds(photo_size, config, device_type=gpu.DEVICE_TYPE)
+                             seconds=float(seconds) * painting.print_parts(int(size)) / paintings)
+        took = paintings * estimate_seconds(photo_size, config, device_type=gpu.DEVICE_TYPE)
         width, height = plan_scales(photo_size, config, device_type=gpu.DEVICE_TYPE)[-1].size
     except (ValueError, OSError, TypeError):  # a bad file or setting: the run will say what is wrong
         return _line("", False), sizes, *_paints(mode, True)
     where = say("estimate.gpu" if gpu.DEVICE_TYPE == "cuda" else "estimate.cpu")
-    told = say("estimate", time=words.duration(max(1, round(took))), where=where, width=width, height=height)
-    if mode.split()[1] == "all":
-        told = all_four.estimate_line(photo_size, config, where)
+    told = say("estimate.all" if paintings > 1 else "estimate", time=words.duration(max(1, round(took))), where=where,
+               width=width, height=height)
     return (_line(told, False), sizes,
             *_paints(mode, True))
 
